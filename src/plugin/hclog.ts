@@ -57,6 +57,7 @@ export function formatLogLine(record: LogRecord): string {
 /**
  * Go layout `2006-01-02T15:04:05.000000Z07:00` in UTC: exactly six fractional digits, which Go
  * hosts require (§14 item 14). JS time has milliseconds, so the last three digits are zeros.
+ * An invalid Date is replaced by the current time: a log line must never fail to print.
  */
 export function formatHclogTimestamp(time: Date): string {
   const t = Number.isNaN(time.getTime()) ? new Date() : time;
