@@ -1,0 +1,212 @@
+// An HTTP/2 listener (h2c or TLS, unix socket or TCP) that tracks its sessions and sockets itself, so
+// close() finishes even when peers sit idle: Node 20's server.close() never closes idle sessions and
+// never calls back (grpc-on-node-http2.md §3.7).
+import http2 from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream, Http2Server, Http2SecureServer } from 'node:http2';
+import type { Socket } from 'node:net';
+import { rm } from 'node:fs/promises';
+import { type Address, parseAddress } from './address.js';
+import type { TlsServerOptions } from './tls-options.js';
+import { nodeTlsServerOptions } from './node-tls.js';
+
+export type StreamHandler = (
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  rawHeaders: string[],
+  session: ServerHttp2Session,
+) => void;
+
+export interface ListenOptions {
+  tls?: TlsServerOptions;
+  /** HTTP/2 SETTINGS to announce; merged over DEFAULT_SERVER_SETTINGS. */
+  settings?: http2.Settings;
+  onStream: StreamHandler;
+}
+
+export interface Http2Listener {
+  /** The bound address: port 0 is replaced by the port the system chose. */
+  readonly address: Address;
+  /** Sessions currently open. */
+  readonly sessions: number;
+  /**
+   * GOAWAY to every session (two phases), let in-flight streams finish, destroy what is left after
+   * `graceMs` (default: wait for the streams however long they take).
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Larger windows than HTTP/2's 64 KiB default so big messages are not throttled by round trips (§4.5). */
+export const STREAM_WINDOW_BYTES = 1 << 20;
+export const CONNECTION_WINDOW_BYTES = 8 << 20;
+
+export const DEFAULT_SERVER_SETTINGS: Readonly<http2.Settings> = Object.freeze({
+  initialWindowSize: STREAM_WINDOW_BYTES,
+  // Bounds the memory a single peer can pin; Node's 10 MB maxSessionMemory otherwise answers
+  // ENHANCE_YOUR_CALM under load (nodejs/node#27416).
+  maxConcurrentStreams: 1000,
+  enablePush: false,
+});
+
+/** The largest stream id; the first GOAWAY of a graceful shutdown names it (gRPC PROTOCOL-HTTP2, GOAWAY). */
+const MAX_STREAM_ID = 2 ** 31 - 1;
+/** How long to wait for the PING that separates the two GOAWAY frames before sending the second anyway. */
+const GOAWAY_PING_WAIT_MS = 1000;
+
+export async function listen(address: string | Address, options: ListenOptions): Promise<Http2Listener> {
+  const target = typeof address === 'string' ? parseAddress(address) : address;
+  const settings = { ...DEFAULT_SERVER_SETTINGS, ...options.settings };
+  const server = options.tls ? createTlsServer(options.tls, settings) : http2.createServer({ settings });
+  const sessions = new Set<ServerHttp2Session>();
+  const sockets = new Set<Socket>();
+
+  // A missing 'error' listener anywhere crashes the process (§3.8): the server, every session, and every
+  // raw socket, including TLS sockets that fail before a session exists (nodejs/node#35824).
+  server.on('error', noop);
+  server.on('sessionError', noop);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', noop);
+    if (target.kind === 'tcp') socket.setNoDelay(true);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  if (options.tls) {
+    server.on('secureConnection', (socket: Socket) => socket.on('error', noop));
+    server.on('tlsClientError', noop);
+    // A TLS client that negotiated no ALPN protocol would otherwise wait for unknownProtocolTimeout.
+    server.on('unknownProtocol', (socket: Socket) => socket.destroy());
+  }
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.on('error', noop);
+    session.on('close', () => sessions.delete(session));
+    growConnectionWindow(session);
+  });
+  server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    stream.on('error', noop);
+    options.onStream(stream, headers, rawHeaders, stream.session as ServerHttp2Session);
+  });
+
+  await bind(server, target);
+  const bound = boundAddress(server, target);
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: bound,
+    get sessions() {
+      return sessions.size;
+    },
+    close(graceMs?: number) {
+      closing ??= shutDown(server, bound, sessions, sockets, graceMs);
+      return closing;
+    },
+  };
+}
+
+function createTlsServer(tls: TlsServerOptions, settings: http2.Settings): Http2SecureServer {
+  return http2.createSecureServer({ ...nodeTlsServerOptions(tls), settings, allowHTTP1: false });
+}
+
+function bind(server: Http2Server | Http2SecureServer, target: Address): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(listenError(err, target));
+    server.once('error', onError);
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    if (target.kind === 'unix') server.listen(target.path, onListening);
+    else server.listen(target.port, target.host === '' ? undefined : target.host, onListening);
+  });
+}
+
+function listenError(err: Error, target: Address): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = target.kind === 'unix' ? `unix socket ${target.path}` : `${target.host || '*'}:${target.port}`;
+  if (code === 'EADDRINUSE') {
+    const hint = target.kind === 'unix' ? 'remove the stale socket file or choose another path' : 'choose another port, or port 0 for any free one';
+    return Object.assign(new Error(`cannot listen on ${where}: the address is in use; ${hint}`, { cause: err }), { code });
+  }
+  return Object.assign(new Error(`cannot listen on ${where}: ${err.message}`, { cause: err }), { code });
+}
+
+function boundAddress(server: Http2Server | Http2SecureServer, target: Address): Address {
+  if (target.kind === 'unix') return target;
+  const info = server.address();
+  if (info && typeof info === 'object') return { kind: 'tcp', host: info.address, port: info.port };
+  return target;
+}
+
+async function shutDown(
+  server: Http2Server | Http2SecureServer,
+  address: Address,
+  sessions: Set<ServerHttp2Session>,
+  sockets: Set<Socket>,
+  graceMs: number | undefined,
+): Promise<void> {
+  // Stop accepting connections. Its callback is not awaited: on Node 20 it waits for sessions that
+  // server.close() itself never closes (§3.7).
+  server.close();
+  const allClosed = Promise.all([...sessions].map((session) => closeGracefully(session)));
+  let timer: NodeJS.Timeout | undefined;
+  const grace =
+    graceMs === undefined
+      ? new Promise<void>(() => {})
+      : new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, graceMs));
+        });
+  await Promise.race([allClosed, grace]);
+  clearTimeout(timer);
+  for (const session of sessions) session.destroy();
+  for (const socket of sockets) socket.destroy();
+  await Promise.all([...sessions].map((session) => closedEvent(session)));
+  if (address.kind === 'unix') await rm(address.path, { force: true }).catch(noop);
+}
+
+/**
+ * gRPC's two-phase GOAWAY: first GOAWAY(NO_ERROR, 2^31-1) so the peer stops opening streams, a PING
+ * round trip so streams already in flight are counted, then session.close(), which sends the real
+ * last stream id and closes once every stream has ended.
+ */
+function closeGracefully(session: ServerHttp2Session): Promise<void> {
+  if (session.closed || session.destroyed) return closedEvent(session);
+  const closed = closedEvent(session);
+  try {
+    session.goaway(http2.constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
+  } catch {
+    // Already going away.
+  }
+  const second = () => {
+    if (!session.closed && !session.destroyed) session.close();
+  };
+  const timer = setTimeout(second, GOAWAY_PING_WAIT_MS);
+  timer.unref();
+  let pinged = false;
+  try {
+    pinged = session.ping(() => {
+      clearTimeout(timer);
+      second();
+    });
+  } catch {
+    pinged = false;
+  }
+  if (!pinged) {
+    clearTimeout(timer);
+    second();
+  }
+  return closed;
+}
+
+function closedEvent(session: ServerHttp2Session): Promise<void> {
+  if (session.destroyed) return Promise.resolve();
+  return new Promise((resolve) => session.once('close', () => resolve()));
+}
+
+function growConnectionWindow(session: ServerHttp2Session): void {
+  try {
+    session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+  } catch {
+    // The session may already be closing; the default window still works.
+  }
+}
+
+function noop(): void {}

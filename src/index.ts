@@ -1,0 +1,2 @@
+export * from './http2/index.js';
+export * from './plugin/index.js';
