@@ -1,2 +1,3 @@
 export * from './http2/index.js';
+export * from './grpc/index.js';
 export * from './plugin/index.js';

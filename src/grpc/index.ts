@@ -1,0 +1,30 @@
+export { Status, GrpcError, statusName, parseStatus } from './status.js';
+export { Metadata, type MetadataValue, type MetadataInit, isReservedKey, METADATA_BUDGET_BYTES } from './metadata.js';
+export { encodeGrpcMessage, decodeGrpcMessage } from './percent.js';
+export { parseGrpcTimeout, formatGrpcTimeout } from './timeout.js';
+export { encodeFrame, FrameDecoder, type Frame } from './framing.js';
+export { type Encoding } from './compression.js';
+export {
+  defineService,
+  type MethodDefinition,
+  type UnaryMethod,
+  type ServerStreamMethod,
+  type ClientStreamMethod,
+  type BidiStreamMethod,
+  type ServiceDefinition,
+  type ServerCallContext,
+  type UnaryHandler,
+  type ServerStreamHandler,
+  type ClientStreamHandler,
+  type BidiStreamHandler,
+  type ServiceHandlers,
+  type HandlerFor,
+  type CallOptions,
+  type ServiceClient,
+  type ClientMethodFor,
+  type RequestOf,
+  type ResponseOf,
+} from './service.js';
+export { loadProto, parseProto, serviceOf, messageOf, type LoadProtoOptions, type LoadedProto } from './proto.js';
+export { createServer, type Server, type ServerOptions, type ServerListenOptions } from './server.js';
+export { createClient, type Client, type ClientOptions } from './client.js';

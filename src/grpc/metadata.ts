@@ -1,0 +1,217 @@
+// Call metadata (PROTOCOL-HTTP2.md "Custom-Metadata"; checklist rows 9–11). Keys are lower case
+// [0-9a-z_.-]; `-bin` keys carry bytes (base64 on the wire, unpadded when sent, either when received),
+// other keys carry printable ASCII. Reserved and HTTP/1 connection headers never cross this class.
+
+export type MetadataValue = string | Uint8Array;
+export type MetadataInit = Metadata | Record<string, MetadataValue | MetadataValue[]>;
+
+/** The per-call budget the spec suggests servers enforce: name + value + 32 per entry. */
+export const METADATA_BUDGET_BYTES = 8192;
+
+const KEY = /^[0-9a-z_.-]+$/;
+const ASCII_VALUE = /^[\x20-\x7e]*$/;
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
+const RESERVED = new Set(['content-type', 'te', 'user-agent', ...CONNECTION_HEADERS]);
+
+/** True for keys applications may not set: pseudo-headers, `grpc-*`, content-type, te, user-agent, connection headers. */
+export function isReservedKey(key: string): boolean {
+  return key.startsWith(':') || key.startsWith('grpc-') || RESERVED.has(key);
+}
+
+export function isBinaryKey(key: string): boolean {
+  return key.endsWith('-bin');
+}
+
+export class Metadata {
+  readonly #map = new Map<string, MetadataValue[]>();
+
+  constructor(init?: MetadataInit) {
+    if (init === undefined) return;
+    if (init instanceof Metadata) {
+      for (const [k, v] of init.entries()) this.append(k, v);
+      return;
+    }
+    for (const [k, v] of Object.entries(init)) {
+      for (const one of Array.isArray(v) ? v : [v]) this.append(k, one);
+    }
+  }
+
+  /** The first value, or undefined. */
+  get(key: string): MetadataValue | undefined {
+    return this.#map.get(key.toLowerCase())?.[0];
+  }
+
+  getAll(key: string): MetadataValue[] {
+    return [...(this.#map.get(key.toLowerCase()) ?? [])];
+  }
+
+  has(key: string): boolean {
+    return this.#map.has(key.toLowerCase());
+  }
+
+  set(key: string, value: MetadataValue): this {
+    const k = checkEntry(key, value);
+    this.#map.set(k, [value]);
+    return this;
+  }
+
+  append(key: string, value: MetadataValue): this {
+    const k = checkEntry(key, value);
+    const list = this.#map.get(k);
+    if (list) list.push(value);
+    else this.#map.set(k, [value]);
+    return this;
+  }
+
+  delete(key: string): boolean {
+    return this.#map.delete(key.toLowerCase());
+  }
+
+  keys(): string[] {
+    return [...this.#map.keys()];
+  }
+
+  /** Every key/value pair, repeated keys once per value. */
+  *entries(): IterableIterator<[string, MetadataValue]> {
+    for (const [k, list] of this.#map) for (const v of list) yield [k, v];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, MetadataValue]> {
+    return this.entries();
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  clone(): Metadata {
+    return new Metadata(this);
+  }
+
+  /** Appends every entry of `other`. */
+  merge(other: MetadataInit): this {
+    for (const [k, v] of new Metadata(other).entries()) this.append(k, v);
+    return this;
+  }
+
+  /** A plain object: first value per key (handy for logs and assertions). */
+  toJSON(): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, list] of this.#map) {
+      const shown = list.map((v) => (typeof v === 'string' ? v : base64Encode(v)));
+      out[k] = shown.length === 1 ? shown[0]! : shown;
+    }
+    return out;
+  }
+}
+
+function checkEntry(key: string, value: MetadataValue): string {
+  const k = key.toLowerCase();
+  if (!KEY.test(k)) {
+    throw new TypeError(`invalid metadata key "${key}": keys may contain only 0-9, a-z, "_", "." and "-"`);
+  }
+  if (isReservedKey(k)) {
+    throw new TypeError(`metadata key "${key}" is reserved for the gRPC protocol and cannot be set by applications`);
+  }
+  if (isBinaryKey(k)) {
+    if (!(value instanceof Uint8Array)) throw new TypeError(`metadata key "${key}" ends in "-bin", so its value must be a Uint8Array`);
+  } else if (typeof value !== 'string') {
+    throw new TypeError(`metadata key "${key}" takes a string value; only keys ending in "-bin" take bytes`);
+  } else if (!ASCII_VALUE.test(value)) {
+    throw new TypeError(`metadata value for "${key}" must be printable ASCII (0x20-0x7E); use a "-bin" key for other bytes`);
+  }
+  return k;
+}
+
+/** Entry sizes as the spec's budget counts them. */
+export function metadataSize(md: Metadata): number {
+  let n = 0;
+  for (const [k, v] of md.entries()) n += k.length + (typeof v === 'string' ? v.length : Math.ceil((v.length * 4) / 3)) + 32;
+  return n;
+}
+
+/** HTTP/2 header fields for `md`; repeated keys become arrays (sent as separate fields). */
+export function metadataToHeaders(md: Metadata, into: Record<string, string | string[]> = {}): Record<string, string | string[]> {
+  for (const key of md.keys()) {
+    const values = md.getAll(key).map((v) => (typeof v === 'string' ? v : base64Encode(v)));
+    into[key] = values.length === 1 ? values[0]! : values;
+  }
+  return into;
+}
+
+type IncomingHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * Metadata from received headers: reserved, pseudo and invalid entries are dropped, never failing the
+ * call (row 10). With `rawHeaders` (name/value pairs as received) repeated fields stay separate;
+ * otherwise Node's ", "-joined values are split for `-bin` keys (§3.3).
+ */
+export function metadataFromHeaders(headers: IncomingHeaders, rawHeaders?: readonly string[]): Metadata {
+  const md = new Metadata();
+  const add = (key: string, value: string) => {
+    const k = key.toLowerCase();
+    if (!KEY.test(k) || isReservedKey(k)) return;
+    if (isBinaryKey(k)) {
+      for (const part of value.split(',')) {
+        const bytes = base64Decode(part.trim());
+        if (bytes) md.append(k, bytes);
+      }
+    } else if (ASCII_VALUE.test(value)) {
+      md.append(k, value);
+    }
+  };
+  if (rawHeaders) {
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) add(rawHeaders[i]!, rawHeaders[i + 1]!);
+    return md;
+  }
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) add(key, one);
+  }
+  return md;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+/** Standard base64 without padding, as the spec prefers for `-bin` values. */
+export function base64Encode(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  const left = bytes.length - i;
+  if (left === 1) {
+    const n = bytes[i]! << 16;
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]!;
+  } else if (left === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+/** Padded or unpadded standard base64; undefined when the text is not base64. */
+export function base64Decode(text: string): Uint8Array | undefined {
+  const s = text.endsWith('==') ? text.slice(0, -2) : text.endsWith('=') ? text.slice(0, -1) : text;
+  if (s.length % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? B64_INDEX[c]! : -1;
+    if (v < 0) return undefined;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+// .proto loading with protobufjs: services become ServiceDefinitions in @grpc/grpc-js's shape, keyed by
+// fully-qualified name next to the messages (protobufjs Types) and enums.
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import protobuf from 'protobufjs';
+import type { MethodDefinition, ServiceDefinition } from './service.js';
+import { lowerFirst } from './service.js';
+
+export interface LoadProtoOptions {
+  /** Directories searched for imports, after the importing file's own directory. */
+  includeDirs?: string[];
+  /** Keep field names as written in the .proto (`service_id`) instead of lowerCamelCase (`serviceId`). */
+  keepCase?: boolean;
+  /** How 64-bit integers appear in received messages. Default `bigint`. Sending accepts all three. */
+  longs?: 'bigint' | 'string' | 'number';
+  /** How enum values appear in received messages. Default `string` (the value's name). */
+  enums?: 'string' | 'number';
+  /** Fill absent fields with their defaults (proto3 semantics). Default true. */
+  defaults?: boolean;
+  /** Add, per oneof, a property naming the field that is set. Default true. */
+  oneofs?: boolean;
+}
+
+export type ProtoEntry = ServiceDefinition | protobuf.Type | protobuf.Enum;
+export type LoadedProto = Record<string, ProtoEntry>;
+
+/** Loads .proto files synchronously (start-up work). Throws with the file and reason when one cannot be read. */
+export function loadProto(files: string | string[], options: LoadProtoOptions = {}): LoadedProto {
+  const root = new protobuf.Root();
+  const includeDirs = (options.includeDirs ?? []).map((d) => resolve(d));
+  root.resolvePath = (origin, target) => {
+    if (isAbsolute(target)) return target;
+    const bases = [origin ? dirname(origin) : process.cwd(), ...includeDirs];
+    for (const base of bases) {
+      const candidate = join(base, target);
+      if (existsSync(candidate)) return candidate;
+    }
+    // protobufjs ships google/protobuf/*.proto itself and finds them by this bare name.
+    return target;
+  };
+  try {
+    root.loadSync(Array.isArray(files) ? files : [files], { keepCase: options.keepCase ?? false });
+    root.resolveAll();
+  } catch (err) {
+    throw new Error(`cannot load ${[files].flat().join(', ')}: ${(err as Error).message}`, { cause: err });
+  }
+  return definitionsOf(root, options);
+}
+
+/** Like loadProto for .proto source text (imports resolve against includeDirs and protobufjs's google/protobuf files). */
+export function parseProto(source: string, options: LoadProtoOptions = {}): LoadedProto {
+  const parsed = protobuf.parse(source, { keepCase: options.keepCase ?? false });
+  parsed.root.resolveAll();
+  return definitionsOf(parsed.root, options);
+}
+
+/** The service `name` in a loaded proto, with a clear error when it is missing; give `S` to type it. */
+export function serviceOf<S extends ServiceDefinition = ServiceDefinition>(loaded: LoadedProto, name: string): S {
+  const entry = loaded[name];
+  if (entry === undefined || entry instanceof protobuf.Type || entry instanceof protobuf.Enum) {
+    const services = Object.keys(loaded).filter((k) => !(loaded[k] instanceof protobuf.ReflectionObject));
+    throw new Error(`no service "${name}" in the loaded .proto files; services: ${services.join(', ') || 'none'}`);
+  }
+  return entry as S;
+}
+
+/** The message type `name` (fully qualified) in a loaded proto. */
+export function messageOf(loaded: LoadedProto, name: string): protobuf.Type {
+  const entry = loaded[name];
+  if (!(entry instanceof protobuf.Type)) throw new Error(`no message "${name}" in the loaded .proto files`);
+  return entry;
+}
+
+function definitionsOf(root: protobuf.Root, options: LoadProtoOptions): LoadedProto {
+  const conversion: protobuf.IConversionOptions = {
+    longs: options.longs === 'string' ? String : options.longs === 'number' ? Number : BigInt,
+    enums: options.enums === 'number' ? undefined : String,
+    defaults: options.defaults ?? true,
+    oneofs: options.oneofs ?? true,
+  };
+  const out: LoadedProto = {};
+  const visit = (ns: protobuf.NamespaceBase) => {
+    for (const child of ns.nestedArray) {
+      const name = child.fullName.replace(/^\./, '');
+      if (child instanceof protobuf.Service) out[name] = serviceDefinition(child, name, conversion);
+      else if (child instanceof protobuf.Type) out[name] = child;
+      else if (child instanceof protobuf.Enum) out[name] = child;
+      if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) visit(child);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+function serviceDefinition(service: protobuf.Service, fullName: string, conversion: protobuf.IConversionOptions): ServiceDefinition {
+  const definition: Record<string, MethodDefinition> = {};
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const request = method.resolvedRequestType!;
+    const response = method.resolvedResponseType!;
+    definition[method.name] = {
+      path: `/${fullName}/${method.name}`,
+      requestStream: method.requestStream === true,
+      responseStream: method.responseStream === true,
+      requestSerialize: serializer(request),
+      requestDeserialize: deserializer(request, conversion),
+      responseSerialize: serializer(response),
+      responseDeserialize: deserializer(response, conversion),
+      originalName: lowerFirst(method.name),
+    };
+  }
+  return definition;
+}
+
+function serializer(type: protobuf.Type): (value: unknown) => Uint8Array {
+  return (value) => {
+    const message = type.fromObject((value ?? {}) as Record<string, unknown>);
+    return type.encode(message).finish();
+  };
+}
+
+function deserializer(type: protobuf.Type, conversion: protobuf.IConversionOptions): (bytes: Uint8Array) => any {
+  return (bytes) => type.toObject(type.decode(bytes), conversion);
+}
