@@ -26,6 +26,32 @@ export type LoadedProto = Record<string, ProtoEntry>;
 
 /** Loads .proto files synchronously (start-up work). Throws with the file and reason when one cannot be read. */
 export function loadProto(files: string | string[], options: LoadProtoOptions = {}): LoadedProto {
+  const root = rootFor(options);
+  try {
+    root.loadSync(Array.isArray(files) ? files : [files], { keepCase: options.keepCase ?? false });
+    root.resolveAll();
+  } catch (err) {
+    throw new Error(`cannot load ${[files].flat().join(', ')}: ${(err as Error).message}`, { cause: err });
+  }
+  return definitionsOf(root, options);
+}
+
+/** Like loadProto for .proto source text (imports resolve against includeDirs and protobufjs's google/protobuf files). */
+export function parseProto(source: string, options: LoadProtoOptions = {}): LoadedProto {
+  const root = rootFor(options);
+  try {
+    // protobuf.parse only lists the imports; loading them is up to us.
+    const parsed = protobuf.parse(source, root, { keepCase: options.keepCase ?? false });
+    const imports = [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])];
+    if (imports.length > 0) root.loadSync(imports, { keepCase: options.keepCase ?? false });
+    root.resolveAll();
+  } catch (err) {
+    throw new Error(`cannot parse the .proto source: ${(err as Error).message}`, { cause: err });
+  }
+  return definitionsOf(root, options);
+}
+
+function rootFor(options: LoadProtoOptions): protobuf.Root {
   const root = new protobuf.Root();
   const includeDirs = (options.includeDirs ?? []).map((d) => resolve(d));
   root.resolvePath = (origin, target) => {
@@ -38,20 +64,7 @@ export function loadProto(files: string | string[], options: LoadProtoOptions = 
     // protobufjs ships google/protobuf/*.proto itself and finds them by this bare name.
     return target;
   };
-  try {
-    root.loadSync(Array.isArray(files) ? files : [files], { keepCase: options.keepCase ?? false });
-    root.resolveAll();
-  } catch (err) {
-    throw new Error(`cannot load ${[files].flat().join(', ')}: ${(err as Error).message}`, { cause: err });
-  }
-  return definitionsOf(root, options);
-}
-
-/** Like loadProto for .proto source text (imports resolve against includeDirs and protobufjs's google/protobuf files). */
-export function parseProto(source: string, options: LoadProtoOptions = {}): LoadedProto {
-  const parsed = protobuf.parse(source, { keepCase: options.keepCase ?? false });
-  parsed.root.resolveAll();
-  return definitionsOf(parsed.root, options);
+  return root;
 }
 
 /** The service `name` in a loaded proto, with a clear error when it is missing; give `S` to type it. */
