@@ -213,15 +213,17 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       options.onTrailer?.(trailers);
     };
 
-    s.on('response', (h, flags) => {
+    // Node passes the raw name/value list as a third argument, so repeated fields stay separate (§3.3);
+    // where a runtime does not, the joined values are split as well as they can be.
+    s.on('response', (h, flags, raw?: unknown) => {
       httpStatus = Number(h[':status']);
       contentTypeOk = isGrpcContentType(h['content-type'] as string | undefined);
       encoding = h['grpc-encoding'] as string | undefined;
       const trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
       if (trailersOnly) {
-        fromTrailers(h);
+        fromTrailers(h, rawList(raw));
       } else {
-        options.onHeader?.(metadataFromHeaders(h));
+        options.onHeader?.(metadataFromHeaders(h, rawList(raw)));
       }
     });
     s.on('data', (chunk: Buffer) => {
@@ -242,7 +244,7 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
         cancel(GrpcError.from(err, Status.INTERNAL));
       }
     });
-    s.on('trailers', (h) => fromTrailers(h));
+    s.on('trailers', (h, _flags, raw?: unknown) => fromTrailers(h, rawList(raw)));
     s.on('error', (err) => {
       streamError = err;
     });
@@ -305,6 +307,10 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   }
 
   return { responses, cancel };
+}
+
+function rawList(raw: unknown): string[] | undefined {
+  return Array.isArray(raw) ? (raw as string[]) : undefined;
 }
 
 function drained(s: ClientHttp2Stream): Promise<void> {
