@@ -1,8 +1,8 @@
 // gRPC's cross-language interop service (grpc.testing.TestService) served by our own server, following
 // the "Server" section of grpc/grpc doc/interop-test-descriptions.md, plus the proto loading and the
-// grpc-go peers the interop tests share.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+// grpc-go peers the interop tests share (grpc-go's interop client and server come from go-peers.ts).
+import { execFile } from 'node:child_process';
+import { mkdirSync, renameSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { loadProto, serviceOf } from '../../src/grpc/proto.js';
 import { GrpcError, Status } from '../../src/grpc/status.js';
 import type { ServerCallContext, ServiceDefinition, ServiceHandlers } from '../../src/grpc/service.js';
 import type { TlsServerOptions } from '../../src/http2/tls-options.js';
+import { GO, GO_BIN_DIR, goPeers, runGo, startGo } from './go-peers.js';
 
 export const INTEROP_PROTO_DIR = fileURLToPath(new URL('../fixtures/interop/', import.meta.url));
 
@@ -214,15 +215,13 @@ export async function startInteropServer(options: InteropServerOptions = {}): Pr
 
 // ---- grpc-go peers -------------------------------------------------------------------------------
 
-const GO = process.env.GO ?? '/usr/local/go/bin/go';
-const GO_MODULE_DIR = join(INTEROP_PROTO_DIR, 'go');
-const GO_BIN_DIR = fileURLToPath(new URL('../go/bin/interop/', import.meta.url));
+const GZIP_PEER_DIR = join(INTEROP_PROTO_DIR, 'go');
 const run = promisify(execFile);
 
 export interface InteropPeers {
-  /** grpc-go's interop client (google.golang.org/grpc/interop/client). */
+  /** grpc-go's interop client (google.golang.org/grpc/interop/client), from goPeers(). */
   interopClient: string;
-  /** grpc-go's interop server (google.golang.org/grpc/interop/server). */
+  /** grpc-go's interop TestService on loopback (test/go/modern/cmd/interop-server), from goPeers(). */
   interopServer: string;
   /** test/fixtures/interop/go: grpc-go with gzip, for the four compression cases (client and server). */
   interopGzip: string;
@@ -231,95 +230,67 @@ export interface InteropPeers {
 let peers: Promise<InteropPeers> | undefined;
 
 /**
- * Builds the grpc-go interop programs from test/fixtures/interop/go (grpc-go's version is pinned in its
- * go.mod; modules come from the Go module proxy) into test/go/bin/interop/, which git ignores.
+ * grpc-go's interop client and server from goPeers(), and the gzip peer built from
+ * test/fixtures/interop/go (its grpc-go version pinned by its go.mod, modules from the Go module
+ * proxy) into test/go/bin, which git ignores. Go's build cache makes the rebuild a no-op.
  */
 export function buildInteropPeers(): Promise<InteropPeers> {
   peers ??= (async () => {
+    const { interopClient, interopServer } = await goPeers();
     mkdirSync(GO_BIN_DIR, { recursive: true });
-    const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' };
-    const go = async (args: string[]) => {
-      try {
-        await run(GO, args, { cwd: GO_MODULE_DIR, env, maxBuffer: 16 << 20 });
-      } catch (err) {
-        const e = err as { stderr?: string; message: string };
-        throw new Error(`building the grpc-go interop peers failed (${GO} ${args.join(' ')} in ${GO_MODULE_DIR}): ${e.stderr || e.message}`);
-      }
-    };
-    await go(['build', '-o', GO_BIN_DIR, 'google.golang.org/grpc/interop/client', 'google.golang.org/grpc/interop/server']);
-    await go(['build', '-o', join(GO_BIN_DIR, 'interop-gzip'), '.']);
-    return {
-      interopClient: join(GO_BIN_DIR, 'client'),
-      interopServer: join(GO_BIN_DIR, 'server'),
-      interopGzip: join(GO_BIN_DIR, 'interop-gzip'),
-    };
+    const interopGzip = join(GO_BIN_DIR, 'interop-gzip');
+    // Built under a private name and renamed: test processes running at once never see half a binary.
+    const staging = `${interopGzip}.${process.pid}`;
+    const args = ['build', '-o', staging, '.'];
+    try {
+      await run(GO, args, {
+        cwd: GZIP_PEER_DIR,
+        env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false', GOWORK: 'off' },
+        maxBuffer: 16 << 20,
+        timeout: 15 * 60_000,
+      });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`building the grpc-go gzip peer failed (${GO} ${args.join(' ')} in ${GZIP_PEER_DIR}): ${e.stderr || e.message}`);
+    }
+    renameSync(staging, interopGzip);
+    return { interopClient, interopServer, interopGzip };
   })();
   return peers;
 }
 
 export interface GoServer {
   port: number;
-  /** What the server printed, for failure messages. */
-  output(): string;
   close(): Promise<void>;
 }
 
-/**
- * Starts a Go server that announces its port in its output (`... listening on [::]:PORT` or
- * `listening on 127.0.0.1:PORT`), waiting at most `timeoutMs` for that line.
- */
-export function startGoServer(binary: string, args: string[], timeoutMs = 20_000): Promise<GoServer> {
-  // grpc-go's interop server logs its address at INFO only.
-  const child = spawn(binary, args, { env: { ...process.env, GRPC_GO_LOG_SEVERITY_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${binary} did not report a listening port within ${timeoutMs} ms; output:\n${text}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = /listening on \S*:(\d+)\s*$/m.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), output: () => text, close: () => stop(child) });
-      }
+/** Starts a Go interop server that prints `{"port":N,...}` once listening; it runs until close(). */
+export async function startGoServer(binary: string, args: string[] = []): Promise<GoServer> {
+  const child = startGo(binary, args, { timeoutMs: 30 * 60_000 });
+  try {
+    const line = await child.waitForLine((l) => typeof l.port === 'number', 20_000);
+    return {
+      port: line.port as number,
+      close: async () => {
+        child.kill('SIGTERM');
+        await child.result;
+      },
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${binary} exited (${code ?? signal}) before listening; output:\n${text}`));
-    });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
 }
 
 export interface GoRun {
   ok: boolean;
-  code: number | null;
+  /** exit status and everything the program printed, for failure messages */
   output: string;
 }
 
-/** Runs a Go program to completion (bounded by `timeoutMs`) and returns its exit status and output. */
+/** Runs a Go program to completion, killed after `timeoutMs`. */
 export async function runGoProgram(binary: string, args: string[], timeoutMs = 60_000): Promise<GoRun> {
-  try {
-    const { stdout, stderr } = await run(binary, args, { timeout: timeoutMs, maxBuffer: 16 << 20 });
-    return { ok: true, code: 0, output: stdout + stderr };
-  } catch (err) {
-    const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string; killed?: boolean };
-    const why = e.killed ? `killed after ${timeoutMs} ms` : `exit ${e.code}`;
-    return { ok: false, code: typeof e.code === 'number' ? e.code : null, output: `${why}\n${e.stdout ?? ''}${e.stderr ?? e.message}` };
-  }
+  const r = await runGo(binary, args, { timeoutMs });
+  const status = r.timedOut ? `killed after ${timeoutMs} ms` : `exit ${r.code ?? r.signal}`;
+  return { ok: r.code === 0, output: `${status}\n${r.stdout}${r.stderr}` };
 }

@@ -1,6 +1,7 @@
 // Interop with grpc-go, the implementation every Go plugin and host links: grpc-go's own interop client
 // against our server, and our client running the same cases against grpc-go's interop server
-// (grpc/grpc doc/interop-test-descriptions.md). Peers are built from the Go module proxy at test time.
+// (grpc/grpc doc/interop-test-descriptions.md). Peers are built from the Go module proxy at test time
+// (test/helpers/go-peers.ts, and test/fixtures/interop/go for the gzip cases).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, type Client } from '../../src/grpc/client.js';
@@ -287,12 +288,12 @@ const OUR_CASES: Record<string, (c: { plain: TestClient; unimplemented: TestClie
   },
 };
 
-describe('our client → grpc-go interop server (127.0.0.1, plaintext)', { concurrency: 2 }, () => {
+describe('our client → grpc-go interop TestService (interop.NewTestServer on 127.0.0.1, plaintext)', { concurrency: 2 }, () => {
   let server: GoServer;
   let plain: TestClient;
   let unimplemented: TestClient;
   before(async () => {
-    server = await startGoServer(go.interopServer, ['--port=0', '--use_tls=false']);
+    server = await startGoServer(go.interopServer, ['--host=127.0.0.1', '--port=0', '--use_tls=false']);
     const { TestService, UnimplementedService } = loadInteropProto();
     plain = createClient(TestService, `127.0.0.1:${server.port}`);
     unimplemented = createClient(UnimplementedService, plain.channel);
