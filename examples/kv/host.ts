@@ -1,0 +1,41 @@
+// The KV host: launches the TS plugin under AutoMTLS, puts and gets values, prints what happened.
+import { fileURLToPath } from 'node:url';
+import { startPlugin, type Logger } from '../../src/index.js';
+import { KV, KV_COOKIE, KV_VERSION } from './handshake.js';
+
+const pluginFile = fileURLToPath(new URL('./plugin.ts', import.meta.url));
+const text = new TextDecoder();
+
+// The plugin's hclog lines arrive here at their own level.
+const logger: Logger = {
+  trace: (m, f) => console.log(`  [plugin trace] ${m}`, f ?? ''),
+  debug: (m, f) => console.log(`  [plugin debug] ${m}`, f ?? ''),
+  info: (m, f) => console.log(`  [plugin info] ${m}`, f ?? ''),
+  warn: (m, f) => console.log(`  [plugin warn] ${m}`, f ?? ''),
+  error: (m, f) => console.log(`  [plugin error] ${m}`, f ?? ''),
+};
+
+const plugin = await startPlugin({
+  command: process.execPath,
+  args: ['--import', 'tsx', pluginFile],
+  ...KV_COOKIE,
+  versions: [KV_VERSION],
+  logger,
+  onStdout: (data) => process.stdout.write(`  [plugin stdout] ${text.decode(data)}`),
+});
+console.log(`launched plugin pid ${plugin.pid}, protocol ${plugin.negotiatedVersion}, AutoMTLS on`);
+await plugin.ping();
+console.log('ping: plugin is SERVING');
+
+const kv = plugin.client(KV);
+await kv.put({ key: 'greeting', value: new TextEncoder().encode('hello from the host') });
+await kv.put({ key: 'answer', value: new TextEncoder().encode('42') });
+const got = await kv.get({ key: 'greeting' });
+console.log(`get greeting -> ${JSON.stringify(text.decode(got.value))} (found: ${got.found})`);
+const missing = await kv.get({ key: 'nope' });
+console.log(`get nope -> found: ${missing.found}`);
+for await (const entry of kv.list({})) console.log(`list: ${entry.key} = ${text.decode(entry.value)}`);
+
+await plugin.kill();
+const { code } = await plugin.exited;
+console.log(`plugin exited with code ${code}`);

@@ -1,0 +1,147 @@
+// The go-plugin broker without multiplexing (go-plugin-protocol.md §7.1–7.2), the same on both sides:
+// the acceptor opens a new listener and announces it with ConnInfo on the StartStream stream; the dialer
+// waits up to 5 s for that ConnInfo and connects with its side's TLS settings.
+import { createChannel, type Channel } from '../http2/channel.js';
+import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
+import { createServer, type Server } from '../grpc/server.js';
+import type { ConnInfo } from './internal-services.js';
+import { listenForPlugin, type Transport } from './plugin-listener.js';
+
+export interface BrokerOptions {
+  /** How the acceptor announces a listener: a message on the StartStream stream. */
+  send(info: ConnInfo): void;
+  /** TLS for broker listeners and dials; read when used, so it may be settled after creation. */
+  tls?: () => { server?: TlsServerOptions; client?: TlsClientOptions };
+  transport?: Transport;
+  env?: Record<string, string | undefined>;
+  maxReceiveMessageSize?: number;
+  maxSendMessageSize?: number;
+}
+
+export interface BrokerServer {
+  readonly id: number;
+  /** `unix` socket path or `127.0.0.1:PORT`. */
+  readonly address: string;
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface Broker {
+  /** A fresh service id for acceptAndServe; ids are per side and start at 1. */
+  nextId(): number;
+  /**
+   * Serves a new gRPC server for `id` on its own listener and announces it to the peer. `register`
+   * adds the services (the same shape as a versioned plugin's register). Resolves once announced.
+   */
+  acceptAndServe(id: number, register: (server: Server) => void | Promise<void>): Promise<BrokerServer>;
+  /** Waits up to `timeoutMs` (default 5000) for the peer's ConnInfo for `id` and connects to it. */
+  dial(id: number, options?: { timeoutMs?: number }): Promise<Channel>;
+  /** Called with every ConnInfo that arrives on the StartStream stream. */
+  receive(info: ConnInfo): void;
+  /** Stops every broker server and channel. */
+  close(): Promise<void>;
+}
+
+/** An unclaimed ConnInfo is dropped after this long, as go-plugin does. */
+const CONN_INFO_TTL_MS = 5000;
+const DIAL_TIMEOUT_MS = 5000;
+
+export function createBroker(options: BrokerOptions): Broker {
+  let lastId = 0;
+  const pending = new Map<number, { info: ConnInfo; timer: NodeJS.Timeout }>();
+  const waiters = new Map<number, (info: ConnInfo) => void>();
+  const servers = new Set<BrokerServer>();
+  const channels = new Set<Channel>();
+  let closed = false;
+
+  return {
+    nextId() {
+      lastId = (lastId + 1) >>> 0 || 1;
+      return lastId;
+    },
+    async acceptAndServe(id, register) {
+      if (closed) throw new Error('the broker is closed');
+      checkId(id);
+      const server = createServer({
+        maxReceiveMessageSize: options.maxReceiveMessageSize,
+        maxSendMessageSize: options.maxSendMessageSize,
+      });
+      await register(server);
+      let listener;
+      try {
+        listener = await listenForPlugin(server, { transport: options.transport, env: options.env, tls: options.tls?.().server });
+      } catch (err) {
+        await server.forceClose();
+        throw err;
+      }
+      const handle: BrokerServer = {
+        id,
+        address: listener.address,
+        async close(graceMs = 2000) {
+          servers.delete(handle);
+          await server.close(graceMs);
+          listener.cleanup();
+        },
+      };
+      servers.add(handle);
+      options.send({ serviceId: id, network: listener.network, address: listener.address });
+      return handle;
+    },
+    dial(id, dialOptions = {}) {
+      if (closed) return Promise.reject(new Error('the broker is closed'));
+      checkId(id);
+      const timeoutMs = dialOptions.timeoutMs ?? DIAL_TIMEOUT_MS;
+      return new Promise<ConnInfo>((resolve, reject) => {
+        const ready = pending.get(id);
+        if (ready) {
+          clearTimeout(ready.timer);
+          pending.delete(id);
+          resolve(ready.info);
+          return;
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(id);
+          reject(new Error(`timeout waiting for connection info for broker id ${id} (${timeoutMs} ms); the peer never called acceptAndServe for it`));
+        }, timeoutMs);
+        waiters.set(id, (info) => {
+          clearTimeout(timer);
+          resolve(info);
+        });
+      }).then((info) => {
+        if (info.knock?.error) throw new Error(`the peer refused broker id ${id}: ${info.knock.error}`);
+        if (info.network !== 'unix' && info.network !== 'tcp') {
+          throw new Error(`broker id ${id}: unknown network "${info.network}" in ConnInfo`);
+        }
+        const target = info.network === 'unix' ? `unix:${info.address}` : info.address;
+        const clientTls = options.tls?.().client;
+        const channel = createChannel(target, clientTls ? { tls: clientTls } : {});
+        channels.add(channel);
+        return channel;
+      });
+    },
+    receive(info) {
+      const id = info.serviceId;
+      const waiter = waiters.get(id);
+      if (waiter) {
+        waiters.delete(id);
+        waiter(info);
+        return;
+      }
+      const old = pending.get(id);
+      if (old) clearTimeout(old.timer);
+      const timer = setTimeout(() => pending.delete(id), CONN_INFO_TTL_MS);
+      timer.unref?.();
+      pending.set(id, { info, timer });
+    },
+    async close() {
+      closed = true;
+      for (const { timer } of pending.values()) clearTimeout(timer);
+      pending.clear();
+      await Promise.all([...servers].map((s) => s.close(1000)));
+      await Promise.all([...channels].map((c) => c.close()));
+    },
+  };
+}
+
+function checkId(id: number): void {
+  if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) throw new RangeError(`a broker id is an integer from 1 to 4294967295, got ${id}`);
+}

@@ -1,0 +1,141 @@
+// Routing of a plugin's stdout and stderr (go-plugin-protocol.md §9). stdout belongs to the handshake:
+// nothing may reach it before the line, and hosts discard what follows, so every stdout write is
+// captured and sent over GRPCStdio/StreamStdio instead, as a Go plugin's redirected os.Stdout is.
+//
+// Policy (documented in README.md, "stdout, stderr and logs"):
+//   - stdout writes (process.stdout.write, console.log/info/debug/dir/table) are queued, up to
+//     `bufferBytes` (oldest dropped first), and sent to the host once it opens StreamStdio;
+//   - stderr writes (process.stderr.write, console.error/warn/trace) go to the StreamStdio stream when a
+//     host has opened one, else straight to the real stderr, which the host logs: nothing is lost;
+//   - the plugin's own logger always writes hclog lines to the real stderr.
+// Bun and Deno write console output natively, not through process.stdout.write, so the console
+// methods are replaced as well.
+import { Console } from 'node:console';
+import { Writable } from 'node:stream';
+import { createStdioQueue, type StdioChannel, type StdioQueue } from './stdio-buffer.js';
+import type { StdioData } from './internal-services.js';
+
+export const DEFAULT_STDIO_BUFFER_BYTES = 1024 * 1024;
+
+type WriteFn = (chunk: string | Uint8Array, encoding?: BufferEncoding | ((err?: Error | null) => void), cb?: (err?: Error | null) => void) => boolean;
+
+const CONSOLE_METHODS = ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir', 'dirxml', 'table', 'group', 'groupCollapsed', 'groupEnd', 'count', 'countReset', 'time', 'timeEnd', 'timeLog', 'assert'] as const;
+
+export interface StdioRouter {
+  /** Writes to the real stdout (the handshake line). */
+  writeStdout(text: string): void;
+  /** Writes to the real stderr (log lines, start-up errors). */
+  writeStderr(text: string): void;
+  /** A Console whose output follows the routing rules (the seed API's `console`). */
+  readonly console: Console;
+  /** Output for one StreamStdio call, until `signal` aborts. A newer call replaces an older one. */
+  stream(signal: AbortSignal): AsyncIterable<StdioData>;
+  /** Bytes of stdout output dropped because no host drained them. */
+  readonly dropped: number;
+  /** Puts process.stdout, process.stderr and console back. */
+  restore(): void;
+}
+
+let active: StdioRouter | undefined;
+
+/** Captures stdout (and stderr, once a host streams) for this process; idempotent. */
+export function captureStdio(options: { bufferBytes?: number } = {}): StdioRouter {
+  if (active) return active;
+  const stdout = process.stdout;
+  const stderr = process.stderr;
+  const realStdout = stdout.write.bind(stdout) as WriteFn;
+  const realStderr = stderr.write.bind(stderr) as WriteFn;
+  const originalStdoutWrite = stdout.write;
+  const originalStderrWrite = stderr.write;
+  const queue: StdioQueue = createStdioQueue({ maxBytes: options.bufferBytes ?? DEFAULT_STDIO_BUFFER_BYTES });
+  let listener: { wake(): void; signal: AbortSignal } | undefined;
+
+  const route = (channel: StdioChannel, bytes: Uint8Array) => {
+    if (channel === 'stderr' && (!listener || listener.signal.aborted)) {
+      realStderr(bytes);
+      return;
+    }
+    queue.push(channel, bytes);
+    listener?.wake();
+  };
+
+  const patch = (channel: StdioChannel): WriteFn =>
+    function write(chunk, encoding, cb) {
+      const callback = typeof encoding === 'function' ? encoding : cb;
+      const enc = typeof encoding === 'string' ? encoding : 'utf8';
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, enc) : chunk;
+      route(channel, bytes);
+      if (callback) queueMicrotask(() => callback(null));
+      return true;
+    };
+  stdout.write = patch('stdout') as typeof stdout.write;
+  stderr.write = patch('stderr') as typeof stderr.write;
+
+  const sink = (channel: StdioChannel) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        route(channel, chunk);
+        cb();
+      },
+    });
+  const routedConsole = new Console({ stdout: sink('stdout'), stderr: sink('stderr') });
+  const originalConsole = new Map<string, unknown>();
+  const globalConsole = globalThis.console as unknown as Record<string, unknown>;
+  for (const name of CONSOLE_METHODS) {
+    const method = (routedConsole as unknown as Record<string, unknown>)[name];
+    if (typeof method !== 'function') continue;
+    originalConsole.set(name, globalConsole[name]);
+    globalConsole[name] = method.bind(routedConsole);
+  }
+
+  const router: StdioRouter = {
+    writeStdout: (text) => void realStdout(text),
+    writeStderr: (text) => void realStderr(text),
+    console: routedConsole,
+    get dropped() {
+      return queue.dropped;
+    },
+    stream(signal) {
+      return {
+        [Symbol.asyncIterator]: async function* () {
+          let wake: (() => void) | undefined;
+          const self = {
+            signal,
+            wake: () => {
+              const w = wake;
+              wake = undefined;
+              w?.();
+            },
+          };
+          const previous = listener;
+          listener = self;
+          previous?.wake();
+          const onAbort = () => self.wake();
+          signal.addEventListener('abort', onAbort);
+          try {
+            while (!signal.aborted && listener === self) {
+              for (const chunk of queue.drain()) {
+                yield { channel: chunk.channel === 'stdout' ? 'STDOUT' : 'STDERR', data: chunk.data } satisfies StdioData;
+              }
+              if (queue.size > 0) continue;
+              await new Promise<void>((resolve) => {
+                wake = resolve;
+              });
+            }
+          } finally {
+            signal.removeEventListener('abort', onAbort);
+            if (listener === self) listener = undefined;
+          }
+        },
+      };
+    },
+    restore() {
+      stdout.write = originalStdoutWrite;
+      stderr.write = originalStderrWrite;
+      for (const [name, fn] of originalConsole) globalConsole[name] = fn;
+      if (active === router) active = undefined;
+    },
+  };
+  active = router;
+  return router;
+}
