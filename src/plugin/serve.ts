@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { negotiateVersion } from './negotiate.js';
 import { internalServices, type ConnInfo, type HealthCheckResponse } from './internal-services.js';
 import { listenForPlugin, type PluginListener, type Transport } from './plugin-listener.js';
-import { captureStdio, type StdioRouter } from './stdio.js';
+import { captureStdio, markPluginStarted, type StdioRouter } from './stdio.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -252,6 +252,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
 
     const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
     stdio.writeStdout(line);
+    markPluginStarted();
     logger.debug('plugin serving', { version, network: listener.network, address: listener.address, autoMTLS: certDer !== undefined });
     return {
       version,

@@ -34,6 +34,8 @@ export interface StdioRouter {
   readonly dropped: number;
   /** Puts process.stdout, process.stderr and console back. */
   restore(): void;
+  /** Takes the queued stdout bytes (used when the capture is undone). */
+  drainHeld(): Uint8Array[];
 }
 
 let active: StdioRouter | undefined;
@@ -129,6 +131,9 @@ export function captureStdio(options: { bufferBytes?: number } = {}): StdioRoute
         },
       };
     },
+    drainHeld() {
+      return queue.drain().filter((c) => c.channel === 'stdout').map((c) => c.data);
+    },
     restore() {
       stdout.write = originalStdoutWrite;
       stderr.write = originalStderrWrite;
@@ -139,3 +144,33 @@ export function captureStdio(options: { bufferBytes?: number } = {}): StdioRoute
   active = router;
   return router;
 }
+
+/**
+ * A go-plugin host always sets PLUGIN_PROTOCOL_VERSIONS (1.0.0+). When it is set as this module loads,
+ * stdout is captured at once, so `console.log` in modules that run before serve() cannot reach the
+ * handshake's stdout (§14 item 7). If no plugin starts within a host's start timeout, the capture is
+ * undone and the held output printed, so a program that is not a plugin loses nothing.
+ */
+const HOST_START_TIMEOUT_MS = 60_000;
+let releaseTimer: ReturnType<typeof setTimeout> | undefined;
+
+export function captureStdioEarly(env: Record<string, string | undefined> = process.env): void {
+  if (active || env.PLUGIN_PROTOCOL_VERSIONS === undefined || typeof process === 'undefined' || !process.stdout) return;
+  const router = captureStdio();
+  releaseTimer = setTimeout(() => {
+    if (active !== router || pluginStarted) return;
+    const held = router.drainHeld();
+    router.restore();
+    for (const bytes of held) process.stdout.write(bytes);
+  }, HOST_START_TIMEOUT_MS);
+  releaseTimer.unref?.();
+}
+
+let pluginStarted = false;
+/** Called when a plugin has printed its handshake: the early capture is now the plugin's. */
+export function markPluginStarted(): void {
+  pluginStarted = true;
+  if (releaseTimer) clearTimeout(releaseTimer);
+}
+
+captureStdioEarly();
