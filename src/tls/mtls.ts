@@ -1,0 +1,127 @@
+// AutoMTLS as TLS options for src/http2 (go-plugin-protocol.md §5.3): each side presents its own
+// certificate and trusts only the other's, requires a client certificate as a server, and checks the
+// name `localhost` as a client. One function per direction, so a caller cannot mix them up.
+import { X509Certificate } from 'node:crypto';
+import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
+import { derRead } from './asn1.js';
+import { toPem } from './x509.js';
+
+/** A side's own certificate and key, as generateCertificate returns them. */
+export interface OwnCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface ParsedCertificate {
+  /** Normalised PEM: one CERTIFICATE block, 64-column lines, trailing newline. */
+  pem: string;
+  der: Uint8Array;
+}
+
+/** go-plugin's peers check this name; the certificates carry SAN DNS:localhost and no IP SAN (§5.3). */
+export const AUTO_MTLS_SERVER_NAME = 'localhost';
+
+/** The plugin's listeners: present our certificate, require the host's and nothing else. */
+export function pluginServerTls(own: OwnCertificate, hostCertPem: string | Uint8Array): TlsServerOptions {
+  return serverTls(own, peerPem(hostCertPem, "the host's certificate"));
+}
+
+/** The plugin dialing a host-side broker listener. */
+export function pluginClientTls(own: OwnCertificate, hostCertPem: string | Uint8Array): TlsClientOptions {
+  return clientTls(own, peerPem(hostCertPem, "the host's certificate"));
+}
+
+/** The host dialing the plugin: trust only the certificate from handshake field 6 (PEM or DER). */
+export function hostClientTls(own: OwnCertificate, pluginCert: string | Uint8Array): TlsClientOptions {
+  return clientTls(own, peerPem(pluginCert, "the plugin's certificate"));
+}
+
+/** The host's broker listeners, which plugins dial back to. */
+export function hostServerTls(own: OwnCertificate, pluginCertPem: string | Uint8Array): TlsServerOptions {
+  return serverTls(own, peerPem(pluginCertPem, "the plugin's certificate"));
+}
+
+function serverTls(own: OwnCertificate, peer: string): TlsServerOptions {
+  // minVersion only: TLS 1.3 must stay possible, Node and Bun need it for P-521 client certificates (§5.3).
+  return { cert: own.certPem, key: own.keyPem, ca: peer, requireClientCert: true, minVersion: 'TLSv1.2' };
+}
+
+function clientTls(own: OwnCertificate, peer: string): TlsClientOptions {
+  return { cert: own.certPem, key: own.keyPem, ca: peer, servername: AUTO_MTLS_SERVER_NAME, minVersion: 'TLSv1.2' };
+}
+
+function peerPem(value: string | Uint8Array, what: string): string {
+  if (typeof value === 'string') return parseCertificatePem(value, what).pem;
+  const head = new TextDecoder().decode(value.subarray(0, 64)).trimStart();
+  if (head.startsWith('-----BEGIN')) return parseCertificatePem(new TextDecoder().decode(value), what).pem;
+  return certificateFromDer(value, what).pem;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END ([A-Z0-9 ]+)-----/g;
+
+/**
+ * Reads exactly one PEM CERTIFICATE (what a host puts in PLUGIN_CLIENT_CERT, §3) and checks it is
+ * X.509. `what` names the source in errors. Text around the block is ignored, as Go's pem.Decode does.
+ */
+export function parseCertificatePem(text: string, what = 'PLUGIN_CLIENT_CERT'): ParsedCertificate {
+  if (typeof text !== 'string' || text.trim() === '') {
+    throw new TypeError(`${what} is empty; expected a PEM certificate ("-----BEGIN CERTIFICATE-----…")`);
+  }
+  const blocks = [...text.matchAll(PEM_BLOCK)];
+  if (blocks.length === 0) {
+    throw new TypeError(`${what} is not PEM: no "-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----" block in ${describe(text)}`);
+  }
+  const certificates = blocks.filter((block) => block[1] === 'CERTIFICATE');
+  if (certificates.length === 0) {
+    const labels = [...new Set(blocks.map((block) => block[1]))].join(', ');
+    throw new TypeError(`${what} holds a PEM ${labels}, not a CERTIFICATE; pass the certificate, never a private key`);
+  }
+  if (certificates.length > 1) {
+    throw new TypeError(`${what} holds ${certificates.length} certificates; AutoMTLS trusts exactly one peer certificate`);
+  }
+  const [, label, body, endLabel] = certificates[0]!;
+  if (endLabel !== label) throw new TypeError(`${what} has a PEM block that begins as ${label} and ends as ${endLabel}`);
+  const base64 = body!.replace(/[\r\n\t ]/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0 || base64.length === 0) {
+    throw new TypeError(`${what} has a CERTIFICATE block whose body is not base64`);
+  }
+  return certificateFromDer(new Uint8Array(Buffer.from(base64, 'base64')), what);
+}
+
+/**
+ * Handshake field 6: standard base64 of the plugin's DER certificate. go-plugin writes it without `=`
+ * padding (§2); padded text is accepted too.
+ */
+export function certificateFromBase64Der(field: string, what = "the plugin's certificate (handshake field 6)"): ParsedCertificate {
+  const text = field.trim();
+  if (text === '') throw new TypeError(`${what} is empty; the plugin serves without TLS but the host asked for AutoMTLS`);
+  const body = text.replace(/={1,2}$/, '');
+  const bad = body.search(/[^A-Za-z0-9+/]/);
+  if (bad >= 0) throw new TypeError(`${what} is not standard base64: illegal character ${JSON.stringify(body[bad])} at byte ${bad}`);
+  if (body.length % 4 === 1 || (body.length < text.length && text.length % 4 !== 0)) {
+    throw new TypeError(`${what} is not standard base64: its length (${text.length}) is impossible for base64 text`);
+  }
+  return certificateFromDer(new Uint8Array(Buffer.from(body, 'base64')), what);
+}
+
+/** Handshake field 6 as go-plugin writes it: standard base64 with the `=` padding stripped (§2, §14.1). */
+export function certificateToBase64Der(der: Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64').replace(/=+$/, '');
+}
+
+function certificateFromDer(der: Uint8Array, what: string): ParsedCertificate {
+  try {
+    // One element, nothing after it: node:crypto would ignore trailing bytes.
+    const outer = derRead(der);
+    if (outer.tag !== 0x30 || outer.end !== der.length) throw new Error('not a single DER SEQUENCE');
+    new X509Certificate(der);
+  } catch (err) {
+    throw new TypeError(`${what} is not a valid X.509 certificate (${(err as Error).message})`, { cause: err });
+  }
+  return { pem: toPem('CERTIFICATE', der), der };
+}
+
+function describe(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length > 40 ? `"${trimmed.slice(0, 40)}…"` : JSON.stringify(trimmed);
+}
