@@ -205,6 +205,7 @@ func run(o options, r *reporter) {
 
 // start runs Start, Client and Dispense, reporting each failure under its own step.
 func start(s *session) bool {
+	began := time.Now()
 	addr, err := s.client.Start()
 	if err != nil {
 		// Start has killed the plugin by now, so its stderr is complete.
@@ -228,6 +229,8 @@ func start(s *session) bool {
 		return false
 	}
 	s.rpc, s.test = rpc, raw.(*testplugin.Client)
+	// Launch to ready as the host sees it: spawn, handshake, TLS dial, dispense (bench/launch.bench.mjs).
+	s.r.ok("ready", map[string]any{"ms": float64(time.Since(began).Microseconds()) / 1000})
 	return true
 }
 
