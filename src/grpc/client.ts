@@ -37,7 +37,6 @@ export type Client<S extends ServiceDefinition> = ServiceClient<S> & {
 
 export const DEFAULT_CLIENT_MAX_RECEIVE_MESSAGE_SIZE = 4 * 1024 * 1024;
 const USER_AGENT = 'grpc-node-goplugin/0.1.0';
-const CANCEL = http2.constants.NGHTTP2_CANCEL;
 
 export function createClient<S extends ServiceDefinition>(definition: S, target: string | Channel, options: ClientOptions = {}): Client<S> {
   const ownChannel = typeof target === 'string';
@@ -107,6 +106,10 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   let timer: NodeJS.Timeout | undefined;
   let localError: GrpcError | undefined;
   const signal = options.signal;
+  // Node's stream.close(CANCEL) first half-closes an open request side (an empty DATA frame with
+  // END_STREAM) and sends the RST in a later write, so a server can take a cancelled request stream as
+  // complete. Aborting the signal given to request() sends RST_STREAM CANCEL alone (§3.2).
+  const reset = new AbortController();
 
   const responses = createQueue<unknown>({
     onFull: () => stream?.pause(),
@@ -127,7 +130,7 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   const cancel = (err: GrpcError) => {
     if (settled) return;
     localError = err;
-    if (stream && !stream.closed && !stream.destroyed) stream.close(CANCEL);
+    if (stream && !stream.closed && !stream.destroyed) reset.abort();
     finish(err);
   };
   function onAbort() {
@@ -177,7 +180,7 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       metadataToHeaders(metadata, headers);
       let s: ClientHttp2Stream;
       try {
-        s = session.request(headers);
+        s = session.request(headers, { signal: reset.signal });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ERR_HTTP2_OUT_OF_STREAMS' || code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION') {
