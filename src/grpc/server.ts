@@ -254,6 +254,9 @@ export function createServer(options: ServerOptions = {}): Server {
       }
     });
     stream.on('end', () => {
+      // Node also ends the readable side of a stream the peer reset: that is a cancel, which the 'close'
+      // handler reports, not a half-close after the last request.
+      if (stream.aborted || stream.rstCode > http2.constants.NGHTTP2_NO_ERROR) return;
       if (decoder.hasPartial) {
         const err = new GrpcError(Status.INTERNAL, 'the request ended inside a message (truncated length-prefixed message)');
         requests.fail(err, true);
