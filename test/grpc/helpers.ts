@@ -140,3 +140,12 @@ export function statusOf(r: RawResponse): { code: string | undefined; message: s
 }
 
 export { encodeFrame };
+
+/** `promise`, or a failure naming `what` after `ms`: a broken behaviour fails the test instead of hanging it. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
