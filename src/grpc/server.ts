@@ -66,7 +66,8 @@ export function createServer(options: ServerOptions = {}): Server {
   const routes = new Map<string, Route>();
   const services = new Set<string>();
   const listeners: Http2Listener[] = [];
-  const calls = new Set<AbortController>();
+  /** Running calls, each with how to stop it when the server shuts down. */
+  const calls = new Map<AbortController, (why: string) => void>();
   let closing = false;
 
   function addService<S extends ServiceDefinition>(definition: S, handlers: ServiceHandlers<S>): void {
@@ -143,7 +144,12 @@ export function createServer(options: ServerOptions = {}): Server {
     const { method, handler } = route;
     const kind: Kind = method.requestStream ? (method.responseStream ? 'bidi' : 'clientStream') : method.responseStream ? 'serverStream' : 'unary';
     const controller = new AbortController();
-    calls.add(controller);
+    calls.set(controller, (why) => {
+      // Shutdown ends the call for the client now (UNAVAILABLE: safe to retry elsewhere) and drops the
+      // handler's later writes, which could otherwise still end the call as OK; the handler sees CANCELLED.
+      sendStatus(Status.UNAVAILABLE, why);
+      abort(new GrpcError(Status.CANCELLED, why));
+    });
     const responseHeader = new Metadata();
     const responseTrailer = new Metadata();
     let headersSent = false;
@@ -368,8 +374,8 @@ export function createServer(options: ServerOptions = {}): Server {
   };
 }
 
-function cancelAll(calls: Set<AbortController>, why: string): void {
-  for (const c of calls) if (!c.signal.aborted) c.abort(new GrpcError(Status.CANCELLED, why));
+function cancelAll(calls: Map<AbortController, (why: string) => void>, why: string): void {
+  for (const stop of [...calls.values()]) stop(why);
 }
 
 function unknownMethodText(path: string, services: Set<string>): string {
