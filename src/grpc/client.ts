@@ -200,6 +200,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   );
 
   function readResponse(s: ClientHttp2Stream): void {
+    // Taken now: Node clears stream.session when the stream is destroyed, before 'close' is emitted.
+    const session = s.session;
     const decoder = new FrameDecoder(config.maxReceive);
     let encoding: string | undefined;
     let status: { code: Status; details: string; trailers: Metadata } | undefined;
@@ -231,6 +233,9 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
     });
     s.on('data', (chunk: Buffer) => {
       if (settled) return;
+      // Not a gRPC response (an error page, a proxy's answer): its body is no message stream; the
+      // status comes from grpc-status or the HTTP status when the stream closes (rows 21-22).
+      if (httpStatus !== 200 || !contentTypeOk) return;
       try {
         for (const frame of decoder.push(chunk)) {
           let payload = frame.payload;
@@ -271,7 +276,6 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       if (rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) {
         return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst})`));
       }
-      const session = s.session;
       if (streamError || !session || session.destroyed || session.closed) {
         return finish(new GrpcError(Status.UNAVAILABLE, `the connection to ${config.channel.target} was lost${streamError ? `: ${streamError.message}` : ''}`, { cause: streamError }));
       }
