@@ -249,7 +249,9 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
           responses.push(message);
         }
       } catch (err) {
-        cancel(GrpcError.from(err, Status.INTERNAL));
+        const e = GrpcError.from(err, Status.INTERNAL);
+        // A response the client cannot decode is INTERNAL, also in an encoding it does not know (row 19).
+        cancel(e.code === Status.UNIMPLEMENTED ? new GrpcError(Status.INTERNAL, e.details, { cause: e }) : e);
       }
     });
     s.on('trailers', (h, _flags, raw?: unknown) => fromTrailers(h, rawList(raw)));
