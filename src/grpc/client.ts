@@ -275,10 +275,13 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
         return finish(new GrpcError(Status.UNKNOWN, 'the server answered with a content-type that is not application/grpc'));
       }
       const rst = s.rstCode;
-      if (rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) {
+      // When the connection drops, Node destroys the session and then closes its streams with a local
+      // CANCEL code: that is a lost connection (row 26), not a reset sent by the server.
+      const connectionLost = !session || session.destroyed;
+      if (!connectionLost && rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) {
         return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst})`));
       }
-      if (streamError || !session || session.destroyed || session.closed) {
+      if (connectionLost || streamError || session.closed) {
         return finish(new GrpcError(Status.UNAVAILABLE, `the connection to ${config.channel.target} was lost${streamError ? `: ${streamError.message}` : ''}`, { cause: streamError }));
       }
       finish(new GrpcError(httpStatus === undefined ? Status.INTERNAL : Status.UNKNOWN, 'the server ended the call without a grpc-status'));
