@@ -80,8 +80,13 @@ type AnyHandler = UnaryHandler<any, any> | ServerStreamHandler<any, any> | Clien
 export type ServiceHandlers<S extends ServiceDefinition> = {
   [K in keyof S & string]?: HandlerFor<S[K]>;
 } & {
-  [K in keyof S & string as Uncapitalize<K>]?: HandlerFor<S[K]>;
+  // Not `[K in keyof S as Uncapitalize<K>]`: inside a generic call such as addService(def, {...}),
+  // TypeScript gives handlers of such a key-remapped type `never` parameters.
+  [L in Uncapitalize<keyof S & string>]?: HandlerFor<S[KeyOfLowerCamel<S, L>]>;
 };
+
+/** The key of `S` whose lower-camel form is `L`. */
+type KeyOfLowerCamel<S, L extends string> = { [K in keyof S & string]: Uncapitalize<K> extends L ? K : never }[keyof S & string];
 
 export interface CallOptions {
   metadata?: MetadataInit;
