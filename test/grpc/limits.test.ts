@@ -130,7 +130,7 @@ describe('compression (row 19)', () => {
     grpcServer.addService(CallsService, handlers);
     const seen: Array<{ encoding: string | undefined; flag: number | undefined }> = [];
     const h2 = http2.createServer();
-    h2.on('stream', (stream, headers, _flags, raw) => {
+    h2.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, raw: string[]) => {
       const entry = { encoding: headers['grpc-encoding'] as string | undefined, flag: undefined as number | undefined };
       seen.push(entry);
       stream.once('data', (chunk: Buffer) => (entry.flag = chunk[0]));
