@@ -64,28 +64,37 @@ export function createChannel(target: string | Address, options: ChannelOptions 
   }
 
   function connect(): Promise<ClientHttp2Session> {
+    let socket: net.Socket | undefined;
     const session = http2.connect(`${scheme}://${authority}`, {
       settings,
-      createConnection: () => openSocket(address, authority, options.tls),
+      createConnection: () => (socket = openSocket(address, authority, options.tls)),
     });
     // Every session needs an 'error' listener, or a peer's reset crashes the process (§3.8).
     session.on('error', () => forget(session));
     session.on('goaway', () => forget(session));
     session.on('close', () => forget(session));
     const ready = new Promise<ClientHttp2Session>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        session.destroy(new Error(`connecting to ${normalised} took longer than ${connectTimeoutMs} ms`));
-      }, connectTimeoutMs);
-      timer.unref();
+      let settled = false;
       const fail = (err?: Error) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         forget(session);
+        if (!session.destroyed) session.destroy();
         reject(connectError(normalised, err));
       };
+      const timer = setTimeout(() => fail(new Error(`connecting took longer than ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      timer.unref();
       session.once('error', fail);
       session.once('close', () => fail());
+      // On Node 20 a session whose TLS peer refuses our certificate after a TLS 1.3 handshake is
+      // destroyed without 'error' or 'close'; the socket still reports it.
+      socket?.once('error', fail);
+      socket?.once('close', () => fail(new Error('the connection closed before the server sent its HTTP/2 SETTINGS (a refused TLS client certificate looks like this)')));
       // Until the server's SETTINGS arrive Node assumes 100 concurrent streams and default windows (§3.12).
       session.once('remoteSettings', () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         session.off('error', fail);
         try {
