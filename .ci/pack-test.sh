@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Packs the library, installs the tarball into an empty project, checks the installed footprint and
+# runs a plugin (ESM) launched by a host (CommonJS) from the installed package, under AutoMTLS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tarball="$root/$(npm pack --silent | tail -1)"
+project=$(mktemp -d)
+trap 'rm -rf "$project" "$tarball"' EXIT
+cd "$project"
+npm init -y >/dev/null
+npm install --no-audit --no-fund "$tarball" >/dev/null
+bytes=$(du -sb node_modules | cut -f1)
+packages=$(find node_modules -name package.json -not -path '*/node_modules/*/node_modules/*/node_modules/*' | xargs grep -l '"version"' | wc -l)
+echo "installed footprint: $bytes bytes ($(awk "BEGIN{printf \"%.2f\", $bytes/1048576}") MiB), package.json files: $packages"
+if [ "$bytes" -gt $((5 * 1024 * 1024)) ]; then echo "FAIL: the installed footprint is over 5 MB" >&2; exit 1; fi
+tar -tzf "$tarball" | sed 's|^package/||' | sort > files.txt
+if grep -Ev '^(dist/|proto/|README.md$|package.json$|LICENSE)' files.txt; then echo "FAIL: unexpected files in the tarball (above)" >&2; exit 1; fi
+
+cat > kv.proto <<'PROTO'
+syntax = "proto3";
+package kv;
+message Key { string key = 1; }
+message Value { string value = 1; }
+message Pair { string key = 1; string value = 2; }
+message Empty {}
+service KV { rpc Get(Key) returns (Value); rpc Put(Pair) returns (Empty); }
+PROTO
+cat > plugin.mjs <<'JS'
+import { serve, loadProto, serviceOf } from 'go-plugin-ts';
+const KV = serviceOf(loadProto(new URL('./kv.proto', import.meta.url).pathname), 'kv.KV');
+const store = new Map();
+await serve({
+  magicCookieKey: 'PACK_TEST', magicCookieValue: 'yes',
+  versions: { 1: (server) => server.addService(KV, {
+    Get: ({ key }) => ({ value: store.get(key) ?? '' }),
+    Put: ({ key, value }) => (store.set(key, value), {}),
+  }) },
+});
+console.log('plugin stdout reaches the host');
+JS
+cat > host.cjs <<'JS'
+const { startPlugin, loadProto, serviceOf } = require('go-plugin-ts');
+(async () => {
+  const KV = serviceOf(loadProto(__dirname + '/kv.proto'), 'kv.KV');
+  let stdout = '';
+  const plugin = await startPlugin({
+    command: process.execPath, args: [__dirname + '/plugin.mjs'],
+    magicCookieKey: 'PACK_TEST', magicCookieValue: 'yes', versions: [1],
+    onStdout: (d) => (stdout += Buffer.from(d).toString()),
+  });
+  const kv = plugin.client(KV);
+  await kv.put({ key: 'a', value: 'b' });
+  const { value } = await kv.get({ key: 'a' });
+  await new Promise((r) => setTimeout(r, 200));
+  await plugin.kill();
+  const { code } = await plugin.exited;
+  if (value !== 'b' || code !== 0 || !stdout.includes('plugin stdout reaches the host')) {
+    console.error('FAIL', { value, code, stdout });
+    process.exit(1);
+  }
+  console.log('packed package works: ESM plugin, CommonJS host, AutoMTLS, stdio, exit code', code);
+})().catch((err) => { console.error(err); process.exit(1); });
+JS
+node host.cjs
