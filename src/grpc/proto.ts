@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
-import { lowerFirst } from './service.js';
+import { camelCase } from './service.js';
 
 export interface LoadProtoOptions {
   /** Directories searched for imports, after the importing file's own directory. */
@@ -119,7 +119,8 @@ function serviceDefinition(service: protobuf.Service, fullName: string, conversi
       requestDeserialize: deserializer(request, conversion),
       responseSerialize: serializer(response),
       responseDeserialize: deserializer(response, conversion),
-      originalName: lowerFirst(method.name),
+      // As @grpc/proto-loader names it, so handlers ported from grpc-js keep working.
+      originalName: camelCase(method.name),
     };
   }
   return definition;

@@ -119,6 +119,12 @@ export type ServiceClient<S extends ServiceDefinition> = {
   readonly [K in keyof S & string as Uncapitalize<K>]: ClientMethodFor<S[K]>;
 };
 
+/** lodash's camelCase, which @grpc/proto-loader uses for originalName: `PrintKV` → `printKv`. */
+export function camelCase(name: string): string {
+  const words = name.match(/[A-Z]{2,}(?=[A-Z][a-z]+|[0-9]|\b|_)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g) ?? [name];
+  return words.map((w, i) => (i === 0 ? w.toLowerCase() : w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())).join('');
+}
+
 export function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
@@ -126,6 +132,6 @@ export function lowerFirst(name: string): string {
 /** The names a method answers to: its key, lower-camel key, originalName, and the name in its path. */
 export function methodAliases(key: string, method: MethodDefinition): string[] {
   const fromPath = method.path.slice(method.path.lastIndexOf('/') + 1);
-  const names = [key, lowerFirst(key), method.originalName, fromPath, lowerFirst(fromPath)];
+  const names = [key, lowerFirst(key), method.originalName, fromPath, lowerFirst(fromPath), camelCase(fromPath)];
   return [...new Set(names.filter((n): n is string => typeof n === 'string' && n !== ''))];
 }
