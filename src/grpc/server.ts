@@ -67,7 +67,7 @@ export function createServer(options: ServerOptions = {}): Server {
   const services = new Set<string>();
   const listeners: Http2Listener[] = [];
   /** Running calls, each with how to stop it when the server shuts down. */
-  const calls = new Map<AbortController, (why: string) => void>();
+  const calls = new Map<ServerHttp2Stream, (why: string) => void>();
   let closing = false;
 
   function addService<S extends ServiceDefinition>(definition: S, handlers: ServiceHandlers<S>): void {
@@ -143,26 +143,38 @@ export function createServer(options: ServerOptions = {}): Server {
   ): void {
     const { method, handler } = route;
     const kind: Kind = method.requestStream ? (method.responseStream ? 'bidi' : 'clientStream') : method.responseStream ? 'serverStream' : 'unary';
-    const controller = new AbortController();
-    calls.set(controller, (why) => {
+    // The AbortController and the metadata objects are made on first use: most unary handlers touch
+    // none of them, and each costs allocations on the hot path (grpc-on-node-http2.md §4.10).
+    let controller: AbortController | undefined;
+    let abortReason: GrpcError | undefined;
+    const signal = (): AbortSignal => {
+      if (!controller) {
+        controller = new AbortController();
+        if (abortReason) controller.abort(abortReason);
+      }
+      return controller.signal;
+    };
+    calls.set(stream, (why) => {
       // Shutdown ends the call for the client now (UNAVAILABLE: safe to retry elsewhere) and drops the
       // handler's later writes, which could otherwise still end the call as OK; the handler sees CANCELLED.
       sendStatus(Status.UNAVAILABLE, why);
       abort(new GrpcError(Status.CANCELLED, why));
     });
-    const responseHeader = new Metadata();
-    const responseTrailer = new Metadata();
+    let responseHeader: Metadata | undefined;
+    let responseTrailer: Metadata | undefined;
     let headersSent = false;
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
 
     const finish = () => {
       finished = true;
-      calls.delete(controller);
+      calls.delete(stream);
       if (timer) clearTimeout(timer);
     };
     const abort = (reason: GrpcError) => {
-      if (!controller.signal.aborted) controller.abort(reason);
+      if (abortReason) return;
+      abortReason = reason;
+      controller?.abort(reason);
     };
 
     const sendHeaders = () => {
@@ -170,7 +182,7 @@ export function createServer(options: ServerOptions = {}): Server {
       headersSent = true;
       const h: Record<string, string | string[]> = { [HTTP_STATUS]: '200', 'content-type': GRPC_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING };
       if (responseEncoding) h['grpc-encoding'] = responseEncoding;
-      metadataToHeaders(responseHeader, h);
+      if (responseHeader) metadataToHeaders(responseHeader, h);
       stream.respond(h, { waitForTrailers: true });
     };
 
@@ -181,12 +193,12 @@ export function createServer(options: ServerOptions = {}): Server {
       if (stream.destroyed || stream.closed) return;
       const trailers: Record<string, string | string[]> = { 'grpc-status': String(code) };
       if (details) trailers['grpc-message'] = encodeGrpcMessage(details);
-      metadataToHeaders(responseTrailer, trailers);
+      if (responseTrailer) metadataToHeaders(responseTrailer, trailers);
       if (extra) metadataToHeaders(extra, trailers);
       if (!headersSent) {
         headersSent = true;
         const h: Record<string, string | string[]> = { [HTTP_STATUS]: '200', 'content-type': GRPC_CONTENT_TYPE, 'grpc-accept-encoding': ACCEPT_ENCODING };
-        metadataToHeaders(responseHeader, h);
+        if (responseHeader) metadataToHeaders(responseHeader, h);
         try {
           stream.respond({ ...h, ...trailers }, { endStream: true });
         } catch {
@@ -214,7 +226,7 @@ export function createServer(options: ServerOptions = {}): Server {
       if (timeoutMs <= 0) {
         // Already expired when it arrived.
         const e = new GrpcError(Status.DEADLINE_EXCEEDED, 'deadline exceeded before the call started');
-        calls.delete(controller);
+        calls.delete(stream);
         trailersOnly(stream, e.code, e.details);
         return;
       }
@@ -229,7 +241,8 @@ export function createServer(options: ServerOptions = {}): Server {
         finish();
         abort(new GrpcError(Status.CANCELLED, stream.rstCode === http2.constants.NGHTTP2_CANCEL ? 'the client cancelled the call' : 'the connection closed before the call ended'));
       }
-      requests.fail(controller.signal.reason ?? new GrpcError(Status.CANCELLED, 'the call ended'));
+      // A queue already ended (every unary call) needs no error, and creating one costs a stack trace.
+      if (!requests.ended) requests.fail(abortReason ?? new GrpcError(Status.CANCELLED, 'the call ended'));
     });
 
     // Requests: decoded as they arrive; the stream is paused while the handler is behind.
@@ -272,21 +285,32 @@ export function createServer(options: ServerOptions = {}): Server {
       requests.end();
     });
 
-    const session = stream.session as ServerHttp2Session | undefined;
-    const socket = session?.socket as TLSSocket | undefined;
+    const socket = (stream.session as ServerHttp2Session | undefined)?.socket as TLSSocket | undefined;
+    let metadata: Metadata | undefined;
+    let peer: ServerCallContext['peer'] | undefined;
     const ctx: ServerCallContext = {
       method: method.path,
-      metadata: metadataFromHeaders(headers, rawHeaders),
-      signal: controller.signal,
+      get metadata() {
+        return (metadata ??= metadataFromHeaders(headers, rawHeaders));
+      },
+      get signal() {
+        return signal();
+      },
       deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-      responseHeader,
-      responseTrailer,
-      peer: peerOf(socket),
+      get responseHeader() {
+        return (responseHeader ??= new Metadata());
+      },
+      get responseTrailer() {
+        return (responseTrailer ??= new Metadata());
+      },
+      get peer() {
+        return (peer ??= peerOf(socket));
+      },
       sendHeader: sendHeaders,
     };
 
     const send = async (value: unknown): Promise<void> => {
-      if (finished) throw controller.signal.reason ?? new GrpcError(Status.CANCELLED, 'the call has ended');
+      if (finished) throw abortReason ?? new GrpcError(Status.CANCELLED, 'the call has ended');
       let payload: Uint8Array;
       try {
         payload = method.responseSerialize(value ?? {});
@@ -306,7 +330,7 @@ export function createServer(options: ServerOptions = {}): Server {
       stream.write(frameHeader(payload.length, compressed));
       const ok = stream.write(payload);
       stream.uncork();
-      if (!ok) await drained(stream, controller.signal);
+      if (!ok) await drained(stream, signal());
     };
 
     const one = async (): Promise<unknown> => {
@@ -374,7 +398,7 @@ export function createServer(options: ServerOptions = {}): Server {
   };
 }
 
-function cancelAll(calls: Map<AbortController, (why: string) => void>, why: string): void {
+function cancelAll(calls: Map<ServerHttp2Stream, (why: string) => void>, why: string): void {
   for (const stop of [...calls.values()]) stop(why);
 }
 
