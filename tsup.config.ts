@@ -10,4 +10,6 @@ export default defineConfig({
   platform: 'node',
   splitting: false,
   treeshake: true,
+  // import.meta.url in the CommonJS build (src/grpc/proto.ts loads protobufjs lazily with createRequire).
+  shims: true,
 });

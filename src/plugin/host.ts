@@ -1,6 +1,6 @@
 // The host side of go-plugin: launch a plugin (Go or TS), read its handshake, connect with AutoMTLS,
 // open the broker and stdio streams, log its stderr, and kill it the way go-plugin's client.go does.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { accessSync, constants as fsConstants, createReadStream, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
@@ -138,6 +138,8 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   else delete env[PLUGIN_CLIENT_CERT];
 
   installExitHook();
+  // Loaded here, not at import: plugins built on this package never spawn and start sooner.
+  const { spawn } = await import('node:child_process');
   // Own process group, so kill() reaches what a wrapper (shell, npx) started (go-plugin#136).
   const child = spawn(executable, options.args ?? [], {
     cwd: options.cwd,

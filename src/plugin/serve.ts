@@ -129,6 +129,9 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   const stdio = captureStdio({ bufferBytes: options.stdioBufferBytes });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info', write: (line) => stdio.writeStderr(line + '\n') });
   const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize });
+  // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS, §5.1).
+  const ownCertificate = env[PLUGIN_CLIENT_CERT] ? generateCertificate() : undefined;
+  ownCertificate?.catch(() => {});
   const services = internalServices();
   const lifetime = new AbortController();
   let tls: { server?: TlsServerOptions; client?: TlsClientOptions } = {};
@@ -233,7 +236,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     const hostCert = env[PLUGIN_CLIENT_CERT];
     if (hostCert !== undefined && hostCert !== '') {
       const host = parseCertificatePem(hostCert, PLUGIN_CLIENT_CERT);
-      const own = await generateCertificate();
+      const own = await ownCertificate!;
       tls = { server: pluginServerTls(own, host.pem), client: pluginClientTls(own, host.pem) };
       certDer = own.certDer;
     }
