@@ -6,14 +6,12 @@ import { KV, KV_COOKIE, KV_VERSION } from './handshake.js';
 const pluginFile = fileURLToPath(new URL('./plugin.ts', import.meta.url));
 const text = new TextDecoder();
 
-// The plugin's hclog lines arrive here at their own level.
-const logger: Logger = {
-  trace: (m, f) => console.log(`  [plugin trace] ${m}`, f ?? ''),
-  debug: (m, f) => console.log(`  [plugin debug] ${m}`, f ?? ''),
-  info: (m, f) => console.log(`  [plugin info] ${m}`, f ?? ''),
-  warn: (m, f) => console.log(`  [plugin warn] ${m}`, f ?? ''),
-  error: (m, f) => console.log(`  [plugin error] ${m}`, f ?? ''),
+// The plugin's hclog lines arrive here at their own level, with their fields.
+const show = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+  const { plugin: _name, ...rest } = fields ?? {};
+  console.log(`  [plugin ${level}] ${message}${Object.keys(rest).length ? ' ' + JSON.stringify(rest) : ''}`);
 };
+const logger: Logger = { trace: show('trace'), debug: show('debug'), info: show('info'), warn: show('warn'), error: show('error') };
 
 const plugin = await startPlugin({
   command: process.execPath,
