@@ -366,11 +366,8 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
       // The result does not matter: a Go plugin stops inside the handler and never answers (§6).
       await controller.Shutdown({}, { timeoutMs: KILL_WAIT_MS }).catch(() => {});
       lifetime.abort();
-      await Promise.race([channel.close(), delay(500)]);
-      const graceful = await Promise.race([
-        Promise.all([exited, args.ioDone ?? Promise.resolve()]).then(() => true),
-        delay(KILL_WAIT_MS).then(() => false),
-      ]);
+      await within(channel.close(), 500);
+      const graceful = (await within(Promise.all([exited, args.ioDone ?? Promise.resolve()]).then(() => true), KILL_WAIT_MS)) ?? false;
       if (!graceful) {
         options.logger?.warn('plugin failed to exit gracefully', { pid: args.pid });
         if (child) killTree(child, 'SIGKILL');
@@ -381,7 +378,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
             // Already gone.
           }
         }
-        await Promise.race([exited, delay(KILL_WAIT_MS)]);
+        await within(exited, KILL_WAIT_MS);
       }
       if (child) {
         // A wrapper's children share the group; nothing of the plugin may outlive kill().
@@ -494,6 +491,19 @@ function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void
     });
     stream.on('error', () => resolve());
   });
+}
+
+/**
+ * `promise`'s value, or undefined after `ms`. The timer is ref'd, unlike delay(): kill() must finish
+ * even when nothing else keeps the event loop alive (a reattached plugin's exit is only seen by an
+ * unref'd poll; `await plugin.kill()` at the end of a script would otherwise never return).
+ */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {
