@@ -212,7 +212,15 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   } else {
     line = outcome.line;
   }
-  if (line === undefined) return fail(`plugin ${command} closed its stdout before printing a handshake line; Failed to read any lines from plugin's stdout`);
+  if (line === undefined) {
+    // stdout usually ends as the process exits: then the exit code says more than the closed pipe.
+    const result = await within(exited, 1000);
+    if (result) {
+      await within(stderrDone, 500);
+      return fail(`plugin ${command} exited before we could connect (exit code ${result.code ?? result.signal})`);
+    }
+    return fail(`plugin ${command} closed its stdout before printing a handshake line; Failed to read any lines from plugin's stdout`);
+  }
 
   let handshake: Handshake;
   try {
