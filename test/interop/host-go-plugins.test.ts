@@ -1,0 +1,398 @@
+// Our host (startPlugin) against real Go plugins: the newest hashicorp/go-plugin (Go module proxy) and
+// Debian's go-plugin 1.0.1, both serving go-plugin's own grpctest.Test at versions 1 and 2, plain and
+// under AutoMTLS, plus the ways a plugin can misbehave before its handshake.
+import { describe, it, before, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createClient,
+  GrpcError,
+  loadProto,
+  PluginStartError,
+  serviceOf,
+  startPlugin,
+  type CallOptions,
+  type PluginClient,
+  type StartPluginOptions,
+} from '../../src/index.js';
+import { goPeers, goPluginTestEnv, type GoPeers } from '../helpers/go-peers.js';
+import { collectingLogger, descendants, eventually, isRunning, waitGone, type LogEntry } from '../fixtures/host/processes.js';
+
+const proto = loadProto(fileURLToPath(new URL('../fixtures/goplugin/test.proto', import.meta.url)));
+const Test = serviceOf(proto, 'grpctest.Test');
+const PingPong = serviceOf(proto, 'grpctest.PingPong');
+
+interface TestClient {
+  Double(request: { Input: number }, options?: CallOptions): Promise<{ Output?: number }>;
+  PrintKV(request: { Key: string; ValueString?: string; ValueInt?: number }): Promise<object>;
+  Bidirectional(request: { id: number }): Promise<{ id: number }>;
+  Stream(requests: Iterable<{ Input: number }>): AsyncIterable<{ Output?: number }>;
+  PrintStdio(request: { stdout?: Uint8Array; stderr?: Uint8Array }): Promise<object>;
+  Panic(request: { message: string }): Promise<object>;
+}
+
+/** The go-plugin host's grace period before SIGKILL (§8). */
+const KILL_WAIT_MS = 2000;
+
+let peers: GoPeers;
+before(async () => {
+  peers = await goPeers();
+});
+
+const launched = new Set<PluginClient>();
+afterEach(async () => {
+  // A failed assertion must not leave a plugin running for the next test.
+  await Promise.all([...launched].map((plugin) => plugin.kill().catch(() => {})));
+  launched.clear();
+});
+
+interface Launched {
+  plugin: PluginClient;
+  test: TestClient;
+  logs: LogEntry[];
+  stdout(): string;
+  stderr(): string;
+  stdoutBytes(): Buffer;
+}
+
+async function launch(command: string, options: Partial<StartPluginOptions> = {}): Promise<Launched> {
+  const { logger, entries } = collectingLogger();
+  const out: Uint8Array[] = [];
+  const err: Uint8Array[] = [];
+  const plugin = await startPlugin({
+    command,
+    magicCookieKey: goPluginTestEnv.cookieKey,
+    magicCookieValue: goPluginTestEnv.cookieValue,
+    versions: [1, 2],
+    logger,
+    onStdout: (data) => void out.push(data),
+    onStderr: (data) => void err.push(data),
+    ...options,
+  });
+  launched.add(plugin);
+  return {
+    plugin,
+    test: plugin.client(Test) as unknown as TestClient,
+    logs: entries,
+    stdout: () => Buffer.concat(out).toString(),
+    stderr: () => Buffer.concat(err).toString(),
+    stdoutBytes: () => Buffer.concat(out),
+  };
+}
+
+/** Starting must fail with a PluginStartError, and the plugin process must be gone afterwards. */
+async function startFails(command: string, options: Partial<StartPluginOptions>): Promise<PluginStartError> {
+  let error: unknown;
+  try {
+    const { plugin } = await launch(command, options);
+    error = new Error(`the plugin started (version ${plugin.negotiatedVersion}) although it should not have`);
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof PluginStartError, `expected a PluginStartError, got ${String(error)}`);
+  assertNoPlugins(command);
+  return error;
+}
+
+/** No process started from `command` is left below this test process. */
+function assertNoPlugins(command: string): void {
+  const name = command.split('/').pop()!.slice(0, 15);
+  const left = descendants(process.pid).filter((p) => p.comm === name);
+  assert.deepEqual(left, [], `${name} is still running: ${JSON.stringify(left)}`);
+}
+
+/** kill() stops the plugin the graceful way: exit 0 after Shutdown, within the 2 s grace, no warning. */
+async function killGracefully(run: Launched): Promise<void> {
+  const began = Date.now();
+  await run.plugin.kill();
+  const took = Date.now() - began;
+  launched.delete(run.plugin);
+  assert.deepEqual(await run.plugin.exited, { code: 0, signal: null });
+  assert.equal(isRunning(run.plugin.pid), false);
+  assert.ok(took < KILL_WAIT_MS, `kill() took ${took} ms: it waited for the SIGKILL deadline`);
+  // The host's own entries are those without the plugin's name (the plugin's stderr lines carry it).
+  const warnings = run.logs.filter((e) => (e.level === 'warn' || e.level === 'error') && e.fields.plugin === undefined);
+  assert.deepEqual(warnings, [], 'the host warned during a graceful kill');
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+async function brokerRoundTrip(run: Launched): Promise<{ hostId: number; pluginId: number }> {
+  const hostId = run.plugin.broker.nextId();
+  await run.plugin.broker.acceptAndServe(hostId, (server) => server.addService(PingPong, { Ping: () => ({ msg: 'pong' }) }));
+  // The plugin dials hostId and pings us, then serves PingPong on an id of its own.
+  const { id: pluginId } = await run.test.Bidirectional({ id: hostId });
+  const channel = await run.plugin.broker.dial(pluginId);
+  const reply = (await createClient(PingPong, channel).Ping({})) as { msg: string };
+  assert.equal(reply.msg, 'pong');
+  return { hostId, pluginId };
+}
+
+const kinds = [
+  { name: 'the newest go-plugin', binary: () => peers.modernPlugin, modern: true },
+  { name: "Debian's go-plugin 1.0.1", binary: () => peers.legacyPlugin, modern: false },
+] as const;
+
+for (const kind of kinds) {
+  describe(`host against a Go plugin built with ${kind.name}`, () => {
+    for (const autoMTLS of [false, true]) {
+      const how = autoMTLS ? 'under AutoMTLS' : 'in plaintext';
+      it(`negotiates version 2 of [1, 2], pings, serves Double, PrintKV and Stream, and stops gracefully (${how})`, async () => {
+        const run = await launch(kind.binary(), { autoMTLS });
+        assert.equal(run.plugin.negotiatedVersion, 2);
+        assert.equal(run.plugin.reattachConfig.network, 'unix');
+        assert.equal(run.plugin.reattachConfig.tls !== undefined, autoMTLS, 'the reattach config carries TLS material exactly under AutoMTLS');
+        await run.plugin.ping();
+        assert.equal((await run.test.Double({ Input: 21 })).Output, 42);
+        assert.equal((await run.test.Double({ Input: -7 })).Output, -14);
+        await run.test.PrintKV({ Key: 'hello', ValueString: 'world' });
+        await run.test.PrintKV({ Key: 'answer', ValueInt: 42 });
+        const values = await collect(run.test.Stream([1, 2, 3, 4, 5].map((Input) => ({ Input }))));
+        assert.deepEqual(values.map((v) => v.Output), [2, 4, 6, 8, 10]);
+        // The plugin logs each PrintKV at info through hclog JSON on its stderr.
+        const printed = run.logs.filter((e) => e.message === 'PrintKV called');
+        assert.equal(printed.length, 2, JSON.stringify(run.logs));
+        assert.ok(printed.every((e) => e.level === 'info' && e.fields['@module'] === 'testplugin'));
+        assert.equal(printed[0]!.fields.hello, 'world');
+        assert.equal(printed[1]!.fields.answer, 42);
+        await killGracefully(run);
+      });
+    }
+
+    it('settles on version 1 when only 1 is offered', async () => {
+      const run = await launch(kind.binary(), { versions: [1] });
+      assert.equal(run.plugin.negotiatedVersion, 1);
+      assert.equal((await run.test.Double({ Input: 4 })).Output, 8);
+      await killGracefully(run);
+    });
+
+    it('names both sides\' versions when the plugin answers a version that was not offered, and kills it', async () => {
+      // Nothing in common: the plugin answers its lowest version and leaves the verdict to the host.
+      const none = await startFails(kind.binary(), { versions: [3] });
+      assert.match(none.message, /Incompatible API version with plugin\. Plugin version: 1, Client versions: \[3\]/);
+      const only3 = await startFails(kind.binary(), { versions: [1, 2], env: { TEST_PLUGIN_VERSIONS: '3' } });
+      assert.match(only3.message, /Plugin version: 3, Client versions: \[1 2\]/);
+    });
+
+    if (kind.modern) {
+      it('runs the broker round trip both ways under AutoMTLS', async () => {
+        const run = await launch(kind.binary(), { autoMTLS: true });
+        const ids = await brokerRoundTrip(run);
+        assert.equal(ids.hostId, 1);
+        assert.ok(ids.pluginId >= 1);
+        // Ids are per side and keep counting.
+        const again = await brokerRoundTrip(run);
+        assert.equal(again.hostId, 2);
+        assert.notEqual(again.pluginId, ids.pluginId);
+        await killGracefully(run);
+      });
+    } else {
+      it('runs the broker round trip both ways in plaintext', async () => {
+        const run = await launch(kind.binary(), { autoMTLS: false });
+        const ids = await brokerRoundTrip(run);
+        assert.equal(ids.hostId, 1);
+        assert.ok(ids.pluginId >= 1);
+        await killGracefully(run);
+      });
+
+      it('survives the 1.0.1 plugin failing to dial the host broker under AutoMTLS (go-plugin#109)', async () => {
+        const run = await launch(kind.binary(), { autoMTLS: true });
+        const hostId = run.plugin.broker.nextId();
+        await run.plugin.broker.acceptAndServe(hostId, (server) => server.addService(PingPong, { Ping: () => ({ msg: 'pong' }) }));
+        await assert.rejects(run.test.Bidirectional({ id: hostId }), (err: GrpcError) => {
+          assert.ok(err instanceof GrpcError);
+          assert.match(err.message, /plugin Ping on host broker id 1/);
+          return true;
+        });
+        assert.equal((await run.test.Double({ Input: 5 })).Output, 10);
+        await killGracefully(run);
+      });
+    }
+
+    it('answers 64 concurrent unary calls and 8 concurrent streams under AutoMTLS', async () => {
+      const run = await launch(kind.binary(), { autoMTLS: true });
+      const n = 64;
+      const [doubles, streams] = await Promise.all([
+        Promise.all(Array.from({ length: n }, (_, i) => run.test.Double({ Input: i + 1 }))),
+        Promise.all(Array.from({ length: 8 }, (_, s) => collect(run.test.Stream(Array.from({ length: 10 }, (_, i) => ({ Input: s * 100 + i })))))),
+      ]);
+      assert.deepEqual(doubles.map((r) => r.Output), Array.from({ length: n }, (_, i) => (i + 1) * 2));
+      streams.forEach((values, s) => {
+        assert.deepEqual(values.map((v) => v.Output ?? 0), Array.from({ length: 10 }, (_, i) => (s * 100 + i) * 2));
+      });
+      await killGracefully(run);
+    });
+
+    it('logs the plugin\'s stderr at the level of each line: hclog JSON, [LEVEL] prefixes, plain lines at debug', async () => {
+      const run = await launch(kind.binary(), { env: { TEST_PLUGIN_LOG_LEVELS: '1' } });
+      for (const level of ['trace', 'debug', 'info', 'warn', 'error'] as const) {
+        const json = run.logs.find((e) => e.message === 'level probe' && e.fields.probe === level);
+        assert.ok(json, `no JSON "level probe" at ${level}: ${JSON.stringify(run.logs)}`);
+        assert.equal(json.level, level);
+        assert.equal(json.fields['@module'], 'testplugin');
+      }
+      const prefixed = run.logs.filter((e) => e.message === 'prefixed probe').map((e) => e.level);
+      assert.deepEqual(prefixed, ['trace', 'debug', 'info', 'warn', 'error']);
+      const plain = run.logs.filter((e) => e.message === 'unprefixed probe');
+      assert.deepEqual(plain.map((e) => e.level), ['debug']);
+      await killGracefully(run);
+    });
+
+    it('reattaches from a second startPlugin call with the reattach config as JSON, and kills from there', async () => {
+      for (const autoMTLS of [false, true]) {
+        const first = await launch(kind.binary(), { autoMTLS });
+        const config = JSON.parse(JSON.stringify(first.plugin.reattachConfig));
+        const second = await launch('', { reattach: config, command: undefined });
+        assert.equal(second.plugin.pid, first.plugin.pid);
+        assert.equal(second.plugin.negotiatedVersion, 2);
+        await second.plugin.ping();
+        assert.equal((await second.test.Double({ Input: 21 })).Output, 42);
+        await second.plugin.kill();
+        launched.delete(second.plugin);
+        // The launching host sees its child exit after the Shutdown the second host sent.
+        assert.deepEqual(await first.plugin.exited, { code: 0, signal: null });
+        assert.ok(await waitGone(first.plugin.pid, 2000));
+        await first.plugin.kill();
+        launched.delete(first.plugin);
+      }
+    });
+
+    it('times out a plugin that never prints its handshake, and kills it', async () => {
+      const error = await startFails(kind.binary(), { startTimeoutMs: 500, env: { TEST_PLUGIN_MODE: 'hang' } });
+      assert.match(error.message, /^timeout while waiting for plugin .* to start/);
+    });
+
+    it('rejects a first stdout line that is not a handshake, quoting the line, and kills the plugin', async () => {
+      const error = await startFails(kind.binary(), { env: { TEST_PLUGIN_MODE: 'garbage' } });
+      assert.match(error.message, /Unrecognized remote plugin message: this is not a go-plugin handshake line/);
+    });
+
+    it('reports a plugin that exits before its handshake with its exit code and last stderr lines', async () => {
+      const error = await startFails(kind.binary(), { env: { TEST_PLUGIN_MODE: 'exit-early' } });
+      assert.match(error.message, /exited before we could connect/);
+      assert.equal(error.exitCode, 3);
+      assert.deepEqual(error.stderr, ['test plugin exiting early on purpose (TEST_PLUGIN_MODE=exit-early)']);
+      assert.match(error.message, /test plugin exiting early on purpose/);
+    });
+  });
+}
+
+describe('host against the newest go-plugin: stdio, panics, kill deadline, debug-mode reattach', () => {
+  it('delivers what the plugin writes to stdout and stderr after the handshake through the stdio stream', async () => {
+    const run = await launch(peers.modernPlugin, { autoMTLS: true });
+    await run.test.PrintStdio({ stdout: Buffer.from('to stdout\n'), stderr: Buffer.from('to stderr\n') });
+    const binary = Buffer.from([0, 1, 2, 255, 10]);
+    await run.test.PrintStdio({ stdout: binary });
+    const expected = Buffer.concat([Buffer.from('to stdout\n'), binary]);
+    assert.ok(await eventually(() => run.stdoutBytes().equals(expected)), `stdout: ${JSON.stringify(run.stdout())}`);
+    assert.ok(await eventually(() => run.stderr().includes('to stderr\n')), `stderr: ${JSON.stringify(run.stderr())}`);
+    await killGracefully(run);
+  });
+
+  it('logs a panicking plugin\'s trace at error and reports its exit', async () => {
+    const run = await launch(peers.modernPlugin);
+    await assert.rejects(run.test.Panic({ message: 'boom on purpose' }), GrpcError);
+    const exit = await run.plugin.exited;
+    assert.equal(exit.code, 2, 'Go exits 2 on an unrecovered panic');
+    assert.ok(await eventually(() => run.logs.some((e) => e.message.startsWith('panic: boom on purpose'))), JSON.stringify(run.logs));
+    const panic = run.logs.findIndex((e) => e.message.startsWith('panic: boom on purpose'));
+    assert.equal(run.logs[panic]!.level, 'error');
+    // The stack trace lines after it are errors too (go-plugin 1.7.0+ host rule).
+    const after = run.logs.slice(panic + 1).filter((e) => e.fields['@module'] === undefined);
+    assert.ok(after.length > 0 && after.every((e) => e.level === 'error'), JSON.stringify(after.slice(0, 5)));
+    await run.plugin.kill();
+    launched.delete(run.plugin);
+  });
+
+  it('SIGKILLs a plugin that outlives Shutdown once the 2 s grace has passed, with a warning', async () => {
+    const run = await launch(peers.modernPlugin, { env: { TEST_PLUGIN_MODE: 'linger' } });
+    assert.equal((await run.test.Double({ Input: 1 })).Output, 2);
+    const began = Date.now();
+    await run.plugin.kill();
+    launched.delete(run.plugin);
+    assert.ok(Date.now() - began >= KILL_WAIT_MS, 'kill() did not wait for the plugin to exit by itself');
+    assert.deepEqual(await run.plugin.exited, { code: null, signal: 'SIGKILL' });
+    assert.ok(run.logs.some((e) => e.level === 'warn' && e.message === 'plugin failed to exit gracefully'), JSON.stringify(run.logs));
+    assert.equal(isRunning(run.plugin.pid), false);
+  });
+
+  it('reattaches to a plugin in go-plugin debug mode (Test: true), whose Kill leaves it running', async () => {
+    const child = spawn(peers.modernPlugin, [], {
+      env: { ...process.env, [goPluginTestEnv.cookieKey]: goPluginTestEnv.cookieValue, TEST_PLUGIN_MODE: 'debug' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk: string) => {
+          text += chunk;
+          if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+        });
+        child.once('exit', (code) => reject(new Error(`the debug-mode plugin exited (${code}) before printing its reattach config`)));
+      });
+      const go = JSON.parse(line) as { Protocol: string; ProtocolVersion: number; Pid: number; Test: boolean; Addr: { Network: 'unix' | 'tcp'; String: string } };
+      assert.equal(go.Test, true);
+      const run = await launch('', {
+        command: undefined,
+        reattach: { protocol: 'grpc', protocolVersion: go.ProtocolVersion, network: go.Addr.Network, address: go.Addr.String, pid: go.Pid, test: true },
+      });
+      assert.equal((await run.test.Double({ Input: 50 })).Output, 100);
+      await run.plugin.kill();
+      launched.delete(run.plugin);
+      assert.equal(isRunning(child.pid!), true, 'kill() of a Test reattachment stopped the plugin');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.ok(await waitGone(child.pid!, 5000));
+  });
+});
+
+describe('host refusing to launch what it cannot or must not run', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'host-test-'));
+  });
+
+  it('names a command that does not exist, in one line', async () => {
+    for (const command of [join(tmpdir(), 'no-such-dir-for-plugins', 'plugin'), 'no-such-plugin-on-path']) {
+      const error = await startFails(command, {});
+      assert.doesNotMatch(error.message, /\n/);
+      assert.match(error.message, /does not exist|not found on PATH/);
+      assert.ok(error.message.includes(command.split('/').pop()!));
+    }
+  });
+
+  it('names a file that is not executable, in one line', async () => {
+    const file = join(dir, 'not-executable');
+    writeFileSync(file, '#!/bin/sh\necho never\n');
+    chmodSync(file, 0o644);
+    const error = await startFails(file, {});
+    assert.doesNotMatch(error.message, /\n/);
+    assert.match(error.message, /not an executable file/);
+    assert.ok(error.message.includes(file));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('launches a plugin whose checksum matches, and refuses one whose checksum does not', async () => {
+    const sha256 = createHash('sha256').update(readFileSync(peers.modernPlugin)).digest('hex');
+    const run = await launch(peers.modernPlugin, { checksum: { algorithm: 'sha256', hex: sha256 } });
+    assert.equal((await run.test.Double({ Input: 3 })).Output, 6);
+    await killGracefully(run);
+
+    const wrong = sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    const mismatch = await startFails(peers.modernPlugin, { checksum: { algorithm: 'sha256', hex: wrong } });
+    assert.match(mismatch.message, /checksums did not match/);
+    const empty = await startFails(peers.modernPlugin, { checksum: { algorithm: 'sha256', hex: '' } });
+    assert.match(empty.message, /no checksum provided/);
+  });
+});
