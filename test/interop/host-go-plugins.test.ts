@@ -8,134 +8,16 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  createClient,
-  GrpcError,
-  loadProto,
-  PluginStartError,
-  serviceOf,
-  startPlugin,
-  type CallOptions,
-  type PluginClient,
-  type StartPluginOptions,
-} from '../../src/index.js';
+import { GrpcError } from '../../src/index.js';
 import { goPeers, goPluginTestEnv, type GoPeers } from '../helpers/go-peers.js';
-import { collectingLogger, descendants, eventually, isRunning, waitGone, type LogEntry } from '../fixtures/host/processes.js';
-
-const proto = loadProto(fileURLToPath(new URL('../fixtures/goplugin/test.proto', import.meta.url)));
-const Test = serviceOf(proto, 'grpctest.Test');
-const PingPong = serviceOf(proto, 'grpctest.PingPong');
-
-interface TestClient {
-  Double(request: { Input: number }, options?: CallOptions): Promise<{ Output?: number }>;
-  PrintKV(request: { Key: string; ValueString?: string; ValueInt?: number }): Promise<object>;
-  Bidirectional(request: { id: number }): Promise<{ id: number }>;
-  Stream(requests: Iterable<{ Input: number }>): AsyncIterable<{ Output?: number }>;
-  PrintStdio(request: { stdout?: Uint8Array; stderr?: Uint8Array }): Promise<object>;
-  Panic(request: { message: string }): Promise<object>;
-}
-
-/** The go-plugin host's grace period before SIGKILL (§8). */
-const KILL_WAIT_MS = 2000;
+import { eventually, isRunning, waitGone } from '../fixtures/host/processes.js';
+import { brokerRoundTrip, collect, KILL_WAIT_MS, killGracefully, killLeftovers, launch, PingPong, startFails } from '../fixtures/host/harness.js';
 
 let peers: GoPeers;
 before(async () => {
   peers = await goPeers();
 });
-
-const launched = new Set<PluginClient>();
-afterEach(async () => {
-  // A failed assertion must not leave a plugin running for the next test.
-  await Promise.all([...launched].map((plugin) => plugin.kill().catch(() => {})));
-  launched.clear();
-});
-
-interface Launched {
-  plugin: PluginClient;
-  test: TestClient;
-  logs: LogEntry[];
-  stdout(): string;
-  stderr(): string;
-  stdoutBytes(): Buffer;
-}
-
-async function launch(command: string, options: Partial<StartPluginOptions> = {}): Promise<Launched> {
-  const { logger, entries } = collectingLogger();
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  const plugin = await startPlugin({
-    command,
-    magicCookieKey: goPluginTestEnv.cookieKey,
-    magicCookieValue: goPluginTestEnv.cookieValue,
-    versions: [1, 2],
-    logger,
-    onStdout: (data) => void out.push(data),
-    onStderr: (data) => void err.push(data),
-    ...options,
-  });
-  launched.add(plugin);
-  return {
-    plugin,
-    test: plugin.client(Test) as unknown as TestClient,
-    logs: entries,
-    stdout: () => Buffer.concat(out).toString(),
-    stderr: () => Buffer.concat(err).toString(),
-    stdoutBytes: () => Buffer.concat(out),
-  };
-}
-
-/** Starting must fail with a PluginStartError, and the plugin process must be gone afterwards. */
-async function startFails(command: string, options: Partial<StartPluginOptions>): Promise<PluginStartError> {
-  let error: unknown;
-  try {
-    const { plugin } = await launch(command, options);
-    error = new Error(`the plugin started (version ${plugin.negotiatedVersion}) although it should not have`);
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error instanceof PluginStartError, `expected a PluginStartError, got ${String(error)}`);
-  assertNoPlugins(command);
-  return error;
-}
-
-/** No process started from `command` is left below this test process. */
-function assertNoPlugins(command: string): void {
-  const name = command.split('/').pop()!.slice(0, 15);
-  const left = descendants(process.pid).filter((p) => p.comm === name);
-  assert.deepEqual(left, [], `${name} is still running: ${JSON.stringify(left)}`);
-}
-
-/** kill() stops the plugin the graceful way: exit 0 after Shutdown, within the 2 s grace, no warning. */
-async function killGracefully(run: Launched): Promise<void> {
-  const began = Date.now();
-  await run.plugin.kill();
-  const took = Date.now() - began;
-  launched.delete(run.plugin);
-  assert.deepEqual(await run.plugin.exited, { code: 0, signal: null });
-  assert.equal(isRunning(run.plugin.pid), false);
-  assert.ok(took < KILL_WAIT_MS, `kill() took ${took} ms: it waited for the SIGKILL deadline`);
-  // The host's own entries are those without the plugin's name (the plugin's stderr lines carry it).
-  const warnings = run.logs.filter((e) => (e.level === 'warn' || e.level === 'error') && e.fields.plugin === undefined);
-  assert.deepEqual(warnings, [], 'the host warned during a graceful kill');
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-async function brokerRoundTrip(run: Launched): Promise<{ hostId: number; pluginId: number }> {
-  const hostId = run.plugin.broker.nextId();
-  await run.plugin.broker.acceptAndServe(hostId, (server) => server.addService(PingPong, { Ping: () => ({ msg: 'pong' }) }));
-  // The plugin dials hostId and pings us, then serves PingPong on an id of its own.
-  const { id: pluginId } = await run.test.Bidirectional({ id: hostId });
-  const channel = await run.plugin.broker.dial(pluginId);
-  const reply = (await createClient(PingPong, channel).Ping({})) as { msg: string };
-  assert.equal(reply.msg, 'pong');
-  return { hostId, pluginId };
-}
+afterEach(killLeftovers);
 
 const kinds = [
   { name: 'the newest go-plugin', binary: () => peers.modernPlugin, modern: true },
@@ -251,18 +133,16 @@ for (const kind of kinds) {
       for (const autoMTLS of [false, true]) {
         const first = await launch(kind.binary(), { autoMTLS });
         const config = JSON.parse(JSON.stringify(first.plugin.reattachConfig));
-        const second = await launch('', { reattach: config, command: undefined });
+        const second = await launch(undefined, { reattach: config });
         assert.equal(second.plugin.pid, first.plugin.pid);
         assert.equal(second.plugin.negotiatedVersion, 2);
         await second.plugin.ping();
         assert.equal((await second.test.Double({ Input: 21 })).Output, 42);
-        await second.plugin.kill();
-        launched.delete(second.plugin);
+        await second.kill();
         // The launching host sees its child exit after the Shutdown the second host sent.
         assert.deepEqual(await first.plugin.exited, { code: 0, signal: null });
         assert.ok(await waitGone(first.plugin.pid, 2000));
-        await first.plugin.kill();
-        launched.delete(first.plugin);
+        await first.kill();
       }
     });
 
@@ -293,8 +173,8 @@ describe('host against the newest go-plugin: stdio, panics, kill deadline, debug
     const binary = Buffer.from([0, 1, 2, 255, 10]);
     await run.test.PrintStdio({ stdout: binary });
     const expected = Buffer.concat([Buffer.from('to stdout\n'), binary]);
-    assert.ok(await eventually(() => run.stdoutBytes().equals(expected)), `stdout: ${JSON.stringify(run.stdout())}`);
-    assert.ok(await eventually(() => run.stderr().includes('to stderr\n')), `stderr: ${JSON.stringify(run.stderr())}`);
+    assert.ok(await eventually(() => run.stdout().equals(expected)), `stdout: ${JSON.stringify(run.stdout().toString())}`);
+    assert.ok(await eventually(() => run.stderr().toString() === 'to stderr\n'), `stderr: ${JSON.stringify(run.stderr().toString())}`);
     await killGracefully(run);
   });
 
@@ -309,16 +189,14 @@ describe('host against the newest go-plugin: stdio, panics, kill deadline, debug
     // The stack trace lines after it are errors too (go-plugin 1.7.0+ host rule).
     const after = run.logs.slice(panic + 1).filter((e) => e.fields['@module'] === undefined);
     assert.ok(after.length > 0 && after.every((e) => e.level === 'error'), JSON.stringify(after.slice(0, 5)));
-    await run.plugin.kill();
-    launched.delete(run.plugin);
+    await run.kill();
   });
 
   it('SIGKILLs a plugin that outlives Shutdown once the 2 s grace has passed, with a warning', async () => {
     const run = await launch(peers.modernPlugin, { env: { TEST_PLUGIN_MODE: 'linger' } });
     assert.equal((await run.test.Double({ Input: 1 })).Output, 2);
     const began = Date.now();
-    await run.plugin.kill();
-    launched.delete(run.plugin);
+    await run.kill();
     assert.ok(Date.now() - began >= KILL_WAIT_MS, 'kill() did not wait for the plugin to exit by itself');
     assert.deepEqual(await run.plugin.exited, { code: null, signal: 'SIGKILL' });
     assert.ok(run.logs.some((e) => e.level === 'warn' && e.message === 'plugin failed to exit gracefully'), JSON.stringify(run.logs));
@@ -342,13 +220,11 @@ describe('host against the newest go-plugin: stdio, panics, kill deadline, debug
       });
       const go = JSON.parse(line) as { Protocol: string; ProtocolVersion: number; Pid: number; Test: boolean; Addr: { Network: 'unix' | 'tcp'; String: string } };
       assert.equal(go.Test, true);
-      const run = await launch('', {
-        command: undefined,
+      const run = await launch(undefined, {
         reattach: { protocol: 'grpc', protocolVersion: go.ProtocolVersion, network: go.Addr.Network, address: go.Addr.String, pid: go.Pid, test: true },
       });
       assert.equal((await run.test.Double({ Input: 50 })).Output, 100);
-      await run.plugin.kill();
-      launched.delete(run.plugin);
+      await run.kill();
       assert.equal(isRunning(child.pid!), true, 'kill() of a Test reattachment stopped the plugin');
     } finally {
       child.kill('SIGTERM');
