@@ -105,9 +105,23 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Plugins never outlive their host (go-plugin's CleanupClients, done for every exit path we can see).
-  process.on('exit', () => {
+  const killAll = () => {
     for (const child of live) killTree(child, 'SIGKILL');
-  });
+  };
+  process.on('exit', killAll);
+  // Plugins run in their own process group, so Ctrl-C no longer reaches them. When the host would die
+  // of a signal (no handler of its own), kill them first, then die of that signal as before.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    const onSignal = () => {
+      killAll();
+      if (process.listenerCount(signal) === 1) {
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 export async function startPlugin(options: StartPluginOptions): Promise<PluginClient> {
