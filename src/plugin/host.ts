@@ -297,12 +297,20 @@ async function reattach(options: StartPluginOptions, config: ReattachConfig): Pr
     protocol: 'grpc',
     multiplex: false,
   };
-  const client = await connect({ options, handshake, clientTls, serverTls, pid: config.pid, exited, tlsMaterial: config.tls, test: config.test });
+  // go-plugin's one test dial: a socket that refuses the connection fails like a failed Ping.
+  const unreachable = (err: unknown) =>
+    new PluginStartError(`reattachment process not found: cannot reach the plugin at ${config.address}: ${(err as Error).message}`, null, [], { cause: err });
+  let client: PluginClient;
+  try {
+    client = await connect({ options, handshake, clientTls, serverTls, pid: config.pid, exited, tlsMaterial: config.tls, test: config.test });
+  } catch (err) {
+    throw unreachable(err);
+  }
   try {
     await client.ping({ timeoutMs: 5000 });
   } catch (err) {
     await client.channel.close();
-    throw new PluginStartError(`reattachment process not found: cannot reach the plugin at ${config.address}: ${(err as Error).message}`, null, [], { cause: err });
+    throw unreachable(err);
   }
   return client;
 }
