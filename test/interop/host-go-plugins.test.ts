@@ -233,6 +233,63 @@ describe('host against the newest go-plugin: stdio, panics, kill deadline, debug
   });
 });
 
+describe('host environment for the plugin (go-plugin-protocol.md §3)', () => {
+  const environOf = (pid: number): Map<string, string> =>
+    new Map(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] as [string, string]),
+    );
+
+  it('passes the host environment, the caller\'s variables, then go-plugin\'s own, which win', async () => {
+    const run = await launch(peers.modernPlugin, {
+      autoMTLS: false,
+      versions: [2, 1],
+      env: { EXTRA_FOR_PLUGIN: 'yes', TEST_PLUGIN_MAGIC_COOKIE: 'overridden', PLUGIN_CLIENT_CERT: 'stale', PLUGIN_PROTOCOL_VERSIONS: '9' },
+    });
+    const env = environOf(run.plugin.pid);
+    assert.equal(env.get('PATH'), process.env.PATH);
+    assert.equal(env.get('EXTRA_FOR_PLUGIN'), 'yes');
+    assert.equal(env.get('TEST_PLUGIN_MAGIC_COOKIE'), 'test');
+    assert.equal(env.get('PLUGIN_PROTOCOL_VERSIONS'), '2,1');
+    assert.equal(env.has('PLUGIN_CLIENT_CERT'), false, 'a PLUGIN_CLIENT_CERT without AutoMTLS makes plugins serve TLS');
+    assert.equal(env.get('PLUGIN_MIN_PORT'), process.env.PLUGIN_MIN_PORT || '10000');
+    assert.equal(env.get('PLUGIN_MAX_PORT'), process.env.PLUGIN_MAX_PORT || '25000');
+    await killGracefully(run);
+  });
+
+  it('gives the plugin only the caller\'s and go-plugin\'s variables with skipHostEnv', async () => {
+    const run = await launch(peers.modernPlugin, { skipHostEnv: true, env: { EXTRA_FOR_PLUGIN: 'yes' } });
+    const env = environOf(run.plugin.pid);
+    assert.equal(env.has('PATH'), false);
+    assert.equal(env.get('EXTRA_FOR_PLUGIN'), 'yes');
+    assert.match(env.get('PLUGIN_CLIENT_CERT') ?? '', /^-----BEGIN CERTIFICATE-----\n/);
+    assert.equal((await run.test.Double({ Input: 9 })).Output, 18);
+    await killGracefully(run);
+  });
+});
+
+describe('host reattaching to what is not there', () => {
+  it('refuses a pid that does not exist', async () => {
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.once('exit', resolve));
+    const error = await startFails('', {
+      command: undefined,
+      reattach: { protocol: 'grpc', protocolVersion: 2, network: 'unix', address: '/tmp/no-such-plugin-socket', pid: gone.pid! },
+    });
+    assert.match(error.message, /^reattachment process not found/);
+  });
+
+  it('refuses a live pid whose address does not answer, within the test dial', async () => {
+    const error = await startFails('', {
+      command: undefined,
+      reattach: { protocol: 'grpc', protocolVersion: 2, network: 'unix', address: join(tmpdir(), 'no-such-plugin-socket'), pid: process.pid },
+    });
+    assert.match(error.message, /^reattachment process not found: cannot reach the plugin at /);
+  });
+});
+
 describe('host refusing to launch what it cannot or must not run', () => {
   let dir: string;
   before(() => {
