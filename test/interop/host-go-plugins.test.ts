@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { GrpcError } from '../../src/index.js';
 import { goPeers, goPluginTestEnv, type GoPeers } from '../helpers/go-peers.js';
 import { eventually, isRunning, waitGone } from '../fixtures/host/processes.js';
-import { brokerRoundTrip, collect, KILL_WAIT_MS, killGracefully, killLeftovers, launch, PingPong, startFails } from '../fixtures/host/harness.js';
+import { brokerRoundTrip, collect, holdPlugin, KILL_WAIT_MS, killGracefully, killLeftovers, launch, PingPong, startFails } from '../fixtures/host/harness.js';
 
 let peers: GoPeers;
 before(async () => {
@@ -166,7 +166,7 @@ for (const kind of kinds) {
   });
 }
 
-describe('host against the newest go-plugin: stdio, panics, kill deadline, debug-mode reattach', () => {
+describe('host against the newest go-plugin: stdio, panics, kill deadline, host signals, debug-mode reattach', () => {
   it('delivers what the plugin writes to stdout and stderr after the handshake through the stdio stream', async () => {
     const run = await launch(peers.modernPlugin, { autoMTLS: true });
     await run.test.PrintStdio({ stdout: Buffer.from('to stdout\n'), stderr: Buffer.from('to stderr\n') });
@@ -201,6 +201,16 @@ describe('host against the newest go-plugin: stdio, panics, kill deadline, debug
     assert.deepEqual(await run.plugin.exited, { code: null, signal: 'SIGKILL' });
     assert.ok(run.logs.some((e) => e.level === 'warn' && e.message === 'plugin failed to exit gracefully'), JSON.stringify(run.logs));
     assert.equal(isRunning(run.plugin.pid), false);
+  });
+
+  it('is killed with its host when the host dies of SIGTERM (a Go plugin never watches its parent)', async () => {
+    const { host, held } = await holdPlugin(peers.modernPlugin);
+    const hostExit = new Promise<NodeJS.Signals | null>((resolve) => host.once('exit', (_code, signal) => resolve(signal)));
+    host.kill('SIGTERM');
+    assert.equal(await hostExit, 'SIGTERM', 'the host no longer dies of SIGTERM');
+    const gone = await waitGone(held.pid, 2000);
+    if (!gone) process.kill(held.pid, 'SIGKILL');
+    assert.ok(gone, 'the plugin outlived its host, which died of SIGTERM');
   });
 
   it('reattaches to a plugin in go-plugin debug mode (Test: true), whose Kill leaves it running', async () => {

@@ -5,11 +5,10 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { descendants, eventually, isRunning, waitGone } from '../fixtures/host/processes.js';
-import { brokerRoundTrip, collect, killGracefully, killLeftovers, launch, startFails } from '../fixtures/host/harness.js';
+import { brokerRoundTrip, collect, holdPlugin, killGracefully, killLeftovers, launch, startFails } from '../fixtures/host/harness.js';
 
 const fixture = (path: string) => fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url));
 const PLUGIN = fixture('ts-plugin/launch.sh');
@@ -187,24 +186,7 @@ describe('host against the TS plugin: process tree', () => {
   });
 
   it('exits by itself when its host is SIGKILLed', async () => {
-    const host = spawn(process.execPath, ['--import', 'tsx', HOST_FIXTURES + 'hold-plugin.ts', PLUGIN], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let held: { pid: number; descendants: number[] };
-    try {
-      held = await new Promise((resolve, reject) => {
-        let text = '';
-        host.stdout.setEncoding('utf8');
-        host.stdout.on('data', (chunk: string) => {
-          text += chunk;
-          if (text.includes('\n')) resolve(JSON.parse(text.slice(0, text.indexOf('\n'))));
-        });
-        host.once('exit', (code) => reject(new Error(`the host script exited (${code}) before reporting its plugin`)));
-      });
-    } catch (err) {
-      host.kill('SIGKILL');
-      throw err;
-    }
+    const { host, held } = await holdPlugin(PLUGIN);
     assert.ok(isRunning(held.pid));
     host.kill('SIGKILL');
     // The plugin polls its parent pid every second (go-plugin#210).
