@@ -243,15 +243,22 @@ export function createServer(options: ServerOptions = {}): Server {
         finish();
         abort(new GrpcError(Status.CANCELLED, stream.rstCode === http2.constants.NGHTTP2_CANCEL ? 'the client cancelled the call' : 'the connection closed before the call ended'));
       }
-      // A queue already ended (every unary call) needs no error, and creating one costs a stack trace.
-      if (!requests.ended) requests.fail(abortReason ?? new GrpcError(Status.CANCELLED, 'the call ended'));
+      // A queue already ended needs no error, and creating one costs a stack trace.
+      if (requests && !requests.ended) requests.fail(abortReason ?? new GrpcError(Status.CANCELLED, 'the call ended'));
     });
 
-    // Requests: decoded as they arrive; the stream is paused while the handler is behind.
-    const requests: MessageQueue<unknown> = createQueue({
-      onFull: () => stream.pause(),
-      onDrain: () => stream.resume(),
-    });
+    // Unary and server-streaming calls take exactly one request: it is kept here and the handler starts
+    // at the client's half-close, without a queue, an async iterator or extra awaits per call.
+    const singleRequest = kind === 'unary' || kind === 'serverStream';
+    let received = 0;
+    let firstRequest: unknown;
+    // Streaming requests: decoded as they arrive; the stream is paused while the handler is behind.
+    const requests: MessageQueue<unknown> | undefined = singleRequest
+      ? undefined
+      : createQueue({
+          onFull: () => stream.pause(),
+          onDrain: () => stream.resume(),
+        });
     const decoder = new FrameDecoder(maxReceive);
     stream.on('data', (chunk: Buffer) => {
       if (finished) return;
@@ -265,12 +272,13 @@ export function createServer(options: ServerOptions = {}): Server {
           } catch (err) {
             throw new GrpcError(Status.INTERNAL, `cannot decode the request message: ${(err as Error).message}`);
           }
-          requests.push(message);
+          if (requests) requests.push(message);
+          else if (received++ === 0) firstRequest = message;
         }
       } catch (err) {
         // Drain what is left so flow control does not stall the session.
         stream.resume();
-        requests.fail(err, true);
+        requests?.fail(err, true);
         fail(err);
       }
     });
@@ -280,11 +288,15 @@ export function createServer(options: ServerOptions = {}): Server {
       if (stream.aborted || stream.rstCode > http2.constants.NGHTTP2_NO_ERROR) return;
       if (decoder.hasPartial) {
         const err = new GrpcError(Status.INTERNAL, 'the request ended inside a message (truncated length-prefixed message)');
-        requests.fail(err, true);
+        requests?.fail(err, true);
         fail(err);
         return;
       }
-      requests.end();
+      if (requests) requests.end();
+      else if (!finished) {
+        if (received !== 1) fail(new GrpcError(Status.UNIMPLEMENTED, `a unary request needs exactly one message, got ${received === 0 ? 'none' : 'more'}`));
+        else start(firstRequest);
+      }
     });
 
     const socket = (stream.session as ServerHttp2Session | undefined)?.socket as TLSSocket | undefined;
@@ -345,23 +357,12 @@ export function createServer(options: ServerOptions = {}): Server {
       if (!ok) await drained(stream, signal());
     };
 
-    const one = async (): Promise<unknown> => {
-      const it = requests[Symbol.asyncIterator]();
-      const first = await it.next();
-      if (first.done) throw new GrpcError(Status.UNIMPLEMENTED, 'a unary request needs exactly one message, got none');
-      const second = await it.next();
-      if (!second.done) throw new GrpcError(Status.UNIMPLEMENTED, 'a unary request needs exactly one message, got more');
-      return first.value;
-    };
-
-    const run = async () => {
+    const run = async (single: unknown) => {
       if (kind === 'unary' || kind === 'clientStream') {
-        const input = kind === 'unary' ? await one() : requests;
-        const response = await handler(input, ctx);
+        const response = await handler(kind === 'unary' ? single : requests, ctx);
         await send(response);
       } else {
-        const input = kind === 'serverStream' ? await one() : requests;
-        const output = handler(input, ctx) as AsyncIterable<unknown> | Iterable<unknown>;
+        const output = handler(kind === 'serverStream' ? single : requests, ctx) as AsyncIterable<unknown> | Iterable<unknown>;
         if (output == null || (typeof (output as any)[Symbol.asyncIterator] !== 'function' && typeof (output as any)[Symbol.iterator] !== 'function')) {
           throw new GrpcError(Status.INTERNAL, `the handler for ${method.path} must return an async iterable (write it as an async function*)`);
         }
@@ -373,10 +374,14 @@ export function createServer(options: ServerOptions = {}): Server {
       sendStatus(Status.OK, '');
     };
 
-    run().then(noop, (err) => {
-      if (finished) return;
-      fail(err);
-    });
+    function start(single: unknown): void {
+      run(single).then(noop, (err) => {
+        if (finished) return;
+        fail(err);
+      });
+    }
+
+    if (!singleRequest) start(undefined);
   }
 
   return {
