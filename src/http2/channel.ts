@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { type Address, formatAddress, parseAddress } from './address.js';
 import type { TlsClientOptions } from './tls-options.js';
 import { nodeTlsClientOptions } from './node-tls.js';
-import { CONNECTION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from './listener.js';
+import { CONNECTION_WINDOW_BYTES, SESSION_MEMORY_MB, STREAM_WINDOW_BYTES } from './listener.js';
 
 export interface ChannelOptions {
   tls?: TlsClientOptions;
@@ -67,6 +67,7 @@ export function createChannel(target: string | Address, options: ChannelOptions 
     let socket: net.Socket | undefined;
     const session = http2.connect(`${scheme}://${authority}`, {
       settings,
+      maxSessionMemory: SESSION_MEMORY_MB,
       createConnection: () => (socket = openSocket(address, authority, options.tls)),
     });
     // Every session needs an 'error' listener, or a peer's reset crashes the process (§3.8).

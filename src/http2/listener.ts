@@ -38,6 +38,13 @@ export interface Http2Listener {
 /** Larger windows than HTTP/2's 64 KiB default so big messages are not throttled by round trips (§4.5). */
 export const STREAM_WINDOW_BYTES = 1 << 20;
 export const CONNECTION_WINDOW_BYTES = 8 << 20;
+/**
+ * Node counts a session's queued outgoing data against maxSessionMemory (10 MB by default) and, once
+ * over it, refuses every new stream with ENHANCE_YOUR_CALM: one 12 MB message poisoned the session for
+ * all later calls. Messages go up to 256 MiB (Terraform) or 2^31-1 bytes (Go hosts), and inbound data
+ * stays bounded by the flow-control windows, so the limit is set far above any message size.
+ */
+export const SESSION_MEMORY_MB = 8192;
 
 export const DEFAULT_SERVER_SETTINGS: Readonly<http2.Settings> = Object.freeze({
   initialWindowSize: STREAM_WINDOW_BYTES,
@@ -55,7 +62,7 @@ const GOAWAY_PING_WAIT_MS = 1000;
 export async function listen(address: string | Address, options: ListenOptions): Promise<Http2Listener> {
   const target = typeof address === 'string' ? parseAddress(address) : address;
   const settings = { ...DEFAULT_SERVER_SETTINGS, ...options.settings };
-  const server = options.tls ? createTlsServer(options.tls, settings) : http2.createServer({ settings });
+  const server = options.tls ? createTlsServer(options.tls, settings) : http2.createServer({ settings, maxSessionMemory: SESSION_MEMORY_MB });
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
 
@@ -103,7 +110,7 @@ export async function listen(address: string | Address, options: ListenOptions):
 }
 
 function createTlsServer(tls: TlsServerOptions, settings: http2.Settings): Http2SecureServer {
-  return http2.createSecureServer({ ...nodeTlsServerOptions(tls), settings, allowHTTP1: false });
+  return http2.createSecureServer({ ...nodeTlsServerOptions(tls), settings, maxSessionMemory: SESSION_MEMORY_MB, allowHTTP1: false });
 }
 
 function bind(server: Http2Server | Http2SecureServer, target: Address): Promise<void> {
