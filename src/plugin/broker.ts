@@ -44,6 +44,7 @@ export interface Broker {
 /** An unclaimed ConnInfo is dropped after this long, as go-plugin does. */
 const CONN_INFO_TTL_MS = 5000;
 const DIAL_TIMEOUT_MS = 5000;
+const CHANNEL_CLOSE_WAIT_MS = 1000;
 
 export function createBroker(options: BrokerOptions): Broker {
   let lastId = 0;
@@ -137,11 +138,22 @@ export function createBroker(options: BrokerOptions): Broker {
       for (const { timer } of pending.values()) clearTimeout(timer);
       pending.clear();
       await Promise.all([...servers].map((s) => s.close(1000)));
-      await Promise.all([...channels].map((c) => c.close()));
+      // Bounded: a channel closes only once its calls end, and a call the peer never finishes must
+      // not hold up the host's kill() or the plugin's shutdown.
+      await Promise.all([...channels].map((c) => within(c.close(), CHANNEL_CLOSE_WAIT_MS)));
     },
   };
 }
 
 function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) throw new RangeError(`a broker id is an integer from 1 to 4294967295, got ${id}`);
+}
+
+/** Settles when `promise` does or after `ms`; the timer keeps the process alive meanwhile and is then cleared. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise.then(() => {}), timeout]).finally(() => clearTimeout(timer));
 }
