@@ -50,6 +50,17 @@ for (const kind of kinds) {
       });
     }
 
+    // TODO until src/grpc/client.ts completes a call whose stream Node never closes: with TLS, a zero-length
+    // request write can still be pending when grpc-go's response and RST_STREAM(NO_ERROR) arrive, and
+    // Node then never emits 'close' (writableFinished stays false); 5-15 of 50 such calls hang.
+    it('answers calls whose request message is empty (Double(0): zero-length payload) under AutoMTLS', { todo: 'grpc client hangs on zero-length requests over TLS to grpc-go' }, async () => {
+      // grpc-go answers once the message is in and resets the stream (NO_ERROR) if the client has not
+      // half-closed yet: the client must complete the call even then.
+      const run = await launch(kind.binary(), { autoMTLS: true });
+      for (let i = 0; i < 20; i++) assert.equal((await run.test.Double({ Input: 0 }, { timeoutMs: 5000 })).Output ?? 0, 0);
+      await killGracefully(run);
+    });
+
     it('settles on version 1 when only 1 is offered', async () => {
       const run = await launch(kind.binary(), { versions: [1] });
       assert.equal(run.plugin.negotiatedVersion, 1);

@@ -39,6 +39,12 @@ describe('host against the TS plugin (node, through launch.sh)', () => {
     await killGracefully(run);
   });
 
+  it('answers calls whose request message is empty (Double(0): zero-length payload)', async () => {
+    const run = await launch(PLUGIN);
+    for (let i = 0; i < 20; i++) assert.equal((await run.test.Double({ Input: 0 }, { timeoutMs: 5000 })).Output ?? 0, 0);
+    await killGracefully(run);
+  });
+
   it('serves in plaintext when AutoMTLS is off', async () => {
     const run = await launch(PLUGIN, { autoMTLS: false });
     assert.equal(run.plugin.reattachConfig.tls, undefined);
