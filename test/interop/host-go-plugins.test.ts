@@ -50,10 +50,10 @@ for (const kind of kinds) {
       });
     }
 
-    // TODO until src/grpc/client.ts completes a call whose stream Node never closes: with TLS, a zero-length
-    // request write can still be pending when grpc-go's response and RST_STREAM(NO_ERROR) arrive, and
-    // Node then never emits 'close' (writableFinished stays false); 5-15 of 50 such calls hang.
-    it('answers calls whose request message is empty (Double(0): zero-length payload) under AutoMTLS', { todo: 'grpc client hangs on zero-length requests over TLS to grpc-go' }, async () => {
+    // With TLS, a separate zero-length write of an empty message could still be pending when grpc-go's
+    // response and RST_STREAM(NO_ERROR) arrived; Node then never closed the stream and 5-15 of 50 such calls
+    // hung, until the client wrote prefix and payload as one buffer.
+    it('answers calls whose request message is empty (Double(0): zero-length payload) under AutoMTLS', async () => {
       // grpc-go answers once the message is in and resets the stream (NO_ERROR) if the client has not
       // half-closed yet: the client must complete the call even then.
       const run = await launch(kind.binary(), { autoMTLS: true });
