@@ -141,8 +141,13 @@ export function createServer(options: ServerOptions = {}): Server {
     route: Route,
     timeoutMs: number | undefined,
     requestEncoding: string | undefined,
-    responseEncoding: Encoding | undefined,
+    initialResponseEncoding: Encoding | undefined,
   ): void {
+    let responseEncoding = initialResponseEncoding;
+    let compressResponses = true;
+    // Compression flags of decoded requests the handler has not taken yet, and of the one it took last.
+    const pendingFlags: boolean[] = [];
+    let requestCompressed = false;
     const { method, handler } = route;
     const kind: Kind = method.requestStream ? (method.responseStream ? 'bidi' : 'clientStream') : method.responseStream ? 'serverStream' : 'unary';
     // The AbortController and the metadata objects are made on first use: most unary handlers touch
@@ -272,8 +277,13 @@ export function createServer(options: ServerOptions = {}): Server {
           } catch (err) {
             throw new GrpcError(Status.INTERNAL, `cannot decode the request message: ${(err as Error).message}`);
           }
-          if (requests) requests.push(message);
-          else if (received++ === 0) firstRequest = message;
+          if (requests) {
+            pendingFlags.push(frame.compressed);
+            requests.push(message);
+          } else if (received++ === 0) {
+            firstRequest = message;
+            requestCompressed = frame.compressed;
+          }
         }
       } catch (err) {
         // Drain what is left so flow control does not stall the session.
@@ -321,6 +331,39 @@ export function createServer(options: ServerOptions = {}): Server {
         return (peer ??= peerOf(socket));
       },
       sendHeader: sendHeaders,
+      get requestCompressed() {
+        return requestCompressed;
+      },
+      setResponseCompression(encoding) {
+        if (headersSent) return false;
+        if (encoding === 'identity') {
+          responseEncoding = undefined;
+          return true;
+        }
+        if (!isSupportedEncoding(encoding) || !parseAcceptEncoding(headers['grpc-accept-encoding'] as string | undefined).includes(encoding)) return false;
+        responseEncoding = encoding;
+        return true;
+      },
+      get compressResponses() {
+        return compressResponses;
+      },
+      set compressResponses(value: boolean) {
+        compressResponses = value;
+      },
+    };
+    // The handler's view of streamed requests: each message it takes sets ctx.requestCompressed.
+    const handlerRequests: AsyncIterable<unknown> | undefined = requests && {
+      [Symbol.asyncIterator]() {
+        const it = requests[Symbol.asyncIterator]();
+        return {
+          next: () =>
+            it.next().then((r) => {
+              if (!r.done) requestCompressed = pendingFlags.shift() ?? false;
+              return r;
+            }),
+          return: (value?: unknown) => it.return!(value),
+        };
+      },
     };
 
     const send = async (value: unknown): Promise<void> => {
@@ -335,7 +378,7 @@ export function createServer(options: ServerOptions = {}): Server {
         throw new GrpcError(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${payload.length} vs. ${maxSend})`);
       }
       let compressed = false;
-      if (responseEncoding && payload.length >= COMPRESSION_MIN_BYTES) {
+      if (responseEncoding && compressResponses && payload.length >= COMPRESSION_MIN_BYTES) {
         payload = compress(responseEncoding, payload);
         compressed = true;
       }
@@ -359,10 +402,10 @@ export function createServer(options: ServerOptions = {}): Server {
 
     const run = async (single: unknown) => {
       if (kind === 'unary' || kind === 'clientStream') {
-        const response = await handler(kind === 'unary' ? single : requests, ctx);
+        const response = await handler(kind === 'unary' ? single : handlerRequests, ctx);
         await send(response);
       } else {
-        const output = handler(kind === 'serverStream' ? single : requests, ctx) as AsyncIterable<unknown> | Iterable<unknown>;
+        const output = handler(kind === 'serverStream' ? single : handlerRequests, ctx) as AsyncIterable<unknown> | Iterable<unknown>;
         if (output == null || (typeof (output as any)[Symbol.asyncIterator] !== 'function' && typeof (output as any)[Symbol.iterator] !== 'function')) {
           throw new GrpcError(Status.INTERNAL, `the handler for ${method.path} must return an async iterable (write it as an async function*)`);
         }

@@ -49,6 +49,16 @@ export interface ServerCallContext {
   readonly peer: { address: string; certificate?: PeerCertificate };
   /** Sends `responseHeader` now instead of with the first message. */
   sendHeader(): void;
+  /** Whether the request message the handler received last arrived compressed. */
+  readonly requestCompressed: boolean;
+  /**
+   * Compress this call's responses with `encoding` (`'identity'` for none), overriding the server's
+   * `compression` option. Takes effect only before the response header is sent and only when the client
+   * accepts the encoding; returns whether it took effect.
+   */
+  setResponseCompression(encoding: 'gzip' | 'deflate' | 'identity'): boolean;
+  /** Per message: set to false to send the next responses uncompressed (default true). */
+  compressResponses: boolean;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: ServerCallContext) => Res | Promise<Res>;

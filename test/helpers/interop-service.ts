@@ -100,6 +100,13 @@ function echoStatus(status: EchoStatus | null | undefined): void {
   if (status && status.code) throw new GrpcError(status.code as Status, status.message ?? '');
 }
 
+/** CompressedRequest: a message that should have arrived compressed but did not is INVALID_ARGUMENT. */
+function expectCompressed(expect: BoolValue | null | undefined, ctx: ServerCallContext): void {
+  if (expect?.value && !ctx.requestCompressed) {
+    throw new GrpcError(Status.INVALID_ARGUMENT, 'expected a compressed request message, got an uncompressed one');
+  }
+}
+
 /** Copies the echo keys the client sent into the response header and trailers (interop "Echo Metadata"). */
 function echoMetadata(ctx: ServerCallContext): boolean {
   const initial = ctx.metadata.get(ECHO_INITIAL_KEY);
@@ -122,6 +129,8 @@ async function pause(intervalUs: number | undefined, signal: AbortSignal): Promi
 async function* respond(request: StreamingOutputCallRequest, ctx: ServerCallContext): AsyncGenerator<StreamingOutputCallResponse> {
   for (const p of request.responseParameters ?? []) {
     await pause(p.intervalUs, ctx.signal);
+    // CompressedResponse, per message: response_parameters.compressed (when the call compresses at all).
+    if (p.compressed) ctx.compressResponses = p.compressed.value === true;
     yield { payload: newPayload(request.responseType, p.size) };
   }
 }
@@ -129,10 +138,9 @@ async function* respond(request: StreamingOutputCallRequest, ctx: ServerCallCont
 const SERVER_ID = `go-plugin-ts-interop-${process.pid}`;
 
 /**
- * Handlers for grpc.testing.TestService. Not implemented, by what our server API offers:
- * `expect_compressed` (a handler cannot see whether a request message was compressed) and a per-call
- * `response_compressed` (compression is a server option: with `compression: 'gzip'` every response
- * of 1 KiB or more is compressed when the client accepts gzip, whatever the request asks).
+ * Handlers for grpc.testing.TestService, CompressedRequest and CompressedResponse included:
+ * `expect_compressed` is checked with ctx.requestCompressed, `response_compressed` is applied per call
+ * (ctx.setResponseCompression) and per streamed message (ctx.compressResponses).
  * UnimplementedCall is left without a handler so the server answers UNIMPLEMENTED.
  */
 export function interopHandlers(): ServiceHandlers<ServiceDefinition> {
@@ -140,6 +148,8 @@ export function interopHandlers(): ServiceHandlers<ServiceDefinition> {
     EmptyCall: () => ({}),
 
     UnaryCall: (request: SimpleRequest, ctx: ServerCallContext): SimpleResponse => {
+      expectCompressed(request.expectCompressed, ctx);
+      if (request.responseCompressed) ctx.setResponseCompression(request.responseCompressed.value ? 'gzip' : 'identity');
       echoMetadata(ctx);
       echoStatus(request.responseStatus);
       const response: SimpleResponse = { payload: newPayload(request.responseType, request.responseSize) };
@@ -157,9 +167,12 @@ export function interopHandlers(): ServiceHandlers<ServiceDefinition> {
       yield* respond(request, ctx);
     },
 
-    StreamingInputCall: async (requests: AsyncIterable<StreamingInputCallRequest>): Promise<StreamingInputCallResponse> => {
+    StreamingInputCall: async (requests: AsyncIterable<StreamingInputCallRequest>, ctx: ServerCallContext): Promise<StreamingInputCallResponse> => {
       let sum = 0;
-      for await (const r of requests) sum += r.payload?.body?.length ?? 0;
+      for await (const r of requests) {
+        expectCompressed(r.expectCompressed, ctx);
+        sum += r.payload?.body?.length ?? 0;
+      }
       return { aggregatedPayloadSize: sum };
     },
 
