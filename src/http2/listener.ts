@@ -90,6 +90,9 @@ export async function listen(address: string | Address, options: ListenOptions):
   });
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', noop);
+    const session = stream.session as ServerHttp2Session;
+    openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+    stream.once('close', () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
     options.onStream(stream, headers, rawHeaders, stream.session as ServerHttp2Session);
   });
 
@@ -174,9 +177,18 @@ async function shutDown(
  * round trip so streams already in flight are counted, then session.close(), which sends the real
  * last stream id and closes once every stream has ended.
  */
+/** Streams open per session, so an idle session can be closed at once. */
+const openStreams = new WeakMap<ServerHttp2Session, number>();
+
 function closeGracefully(session: ServerHttp2Session): Promise<void> {
   if (session.closed || session.destroyed) return closedEvent(session);
   const closed = closedEvent(session);
+  if (!openStreams.get(session)) {
+    // Idle: nothing to let finish. A Node 20 client never acknowledges a PING sent after GOAWAY, so the
+    // two-phase close would always wait out GOAWAY_PING_WAIT_MS here.
+    session.close();
+    return closed;
+  }
   try {
     session.goaway(http2.constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
   } catch {
