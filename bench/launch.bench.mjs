@@ -1,5 +1,6 @@
 // Launch-to-ready of a TS plugin under AutoMTLS as the newest go-plugin Go host sees it (spawn,
-// handshake, TLS dial, dispense: the host's "ready" step), median of several runs, against a bare
+// handshake, TLS dial, dispense: the host's "ready" step, timed from its "starting plugin" log line,
+// so the host's own certificate generation is left out), median of several runs, against a bare
 // `node -e 0` (spawn to exit) measured in the same run, and the Go test plugin for reference.
 // Uses the built package: run `npm run build` first. Target (issue 4): TS plugin <= 1.5x bare node.
 import { spawn, execFileSync } from 'node:child_process';
@@ -28,8 +29,9 @@ function exec(cmd, args) {
 async function readyMs(host, pluginArgs) {
   const { code, out } = await exec(host, ['-automtls', '-scenario', 'start', '--', ...pluginArgs]);
   const ready = out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.step === 'ready');
-  if (code !== 0 || !ready) throw new Error(`the Go host failed to launch ${pluginArgs.join(' ')}:\n${out}`);
-  return ready.ms;
+  if (code !== 0 || !ready || ready.fromSpawnMs === undefined) throw new Error(`the Go host failed to launch ${pluginArgs.join(' ')}:\n${out}`);
+  // From spawn, as the issue defines it; ready.ms would add the host's own certificate generation.
+  return ready.fromSpawnMs;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

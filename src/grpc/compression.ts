@@ -1,7 +1,15 @@
 // Message compression (grpc/grpc doc/compression.md): identity, gzip and deflate. Output is capped so a
 // small compressed message cannot expand past the receive limit (a decompression bomb).
-import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import type zlibTypes from 'node:zlib';
 import { GrpcError, Status } from './status.js';
+
+let zlibModule: typeof zlibTypes | undefined;
+/** node:zlib is loaded on first use: most go-plugin calls are never compressed, and it costs ~2.5 ms at start-up. */
+function zlib(): typeof zlibTypes {
+  zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof zlibTypes;
+  return zlibModule;
+}
 
 export type Encoding = 'identity' | 'gzip' | 'deflate';
 export const SUPPORTED_ENCODINGS: readonly Encoding[] = ['identity', 'gzip', 'deflate'];
@@ -20,8 +28,8 @@ export function parseAcceptEncoding(value: string | undefined): string[] {
 }
 
 export function compress(encoding: Encoding, payload: Uint8Array): Uint8Array {
-  if (encoding === 'gzip') return zlib.gzipSync(payload);
-  if (encoding === 'deflate') return zlib.deflateSync(payload);
+  if (encoding === 'gzip') return zlib().gzipSync(payload);
+  if (encoding === 'deflate') return zlib().deflateSync(payload);
   return payload;
 }
 
@@ -33,8 +41,8 @@ export function decompress(encoding: string | undefined, payload: Uint8Array, ma
   const options = { maxOutputLength: Math.min(maxMessageSize + 1, 2 ** 31 - 1) };
   let out: Buffer;
   try {
-    if (encoding === 'gzip') out = zlib.gunzipSync(payload, options);
-    else if (encoding === 'deflate') out = zlib.inflateSync(payload, options);
+    if (encoding === 'gzip') out = zlib().gunzipSync(payload, options);
+    else if (encoding === 'deflate') out = zlib().inflateSync(payload, options);
     else throw new GrpcError(Status.UNIMPLEMENTED, `message compressed with unsupported encoding "${encoding}"`);
   } catch (err) {
     if (err instanceof GrpcError) throw err;
