@@ -34,6 +34,8 @@ export interface GoPeers {
   interopClient: string;
   /** grpc-go's interop TestService on 127.0.0.1 or a unix socket (test/go/modern/cmd/interop-server) */
   interopServer: string;
+  /** grpc-go health service and client over mutual TLS with given certificates (test/go/modern/cmd/mtls-peer) */
+  mtlsPeer: string;
   /** go-plugin 1.0.1 host (test/go/legacy/src/legacyhost) */
   legacyHost: string;
   /** go-plugin 1.0.1 plugin (test/go/legacy/src/legacyplugin) */
@@ -78,6 +80,7 @@ const MODERN_PACKAGES = [
   ['modern-plugin', './cmd/plugin'],
   ['interop-server', './cmd/interop-server'],
   ['interop-client', 'google.golang.org/grpc/interop/client'],
+  ['mtls-peer', './cmd/mtls-peer'],
 ] as const;
 const LEGACY_PACKAGES = [
   ['legacy-host', 'legacyhost'],
@@ -103,6 +106,7 @@ function peerPaths(): GoPeers {
   const bin = (name: string) => join(GO_BIN_DIR, name);
   return {
     modernHost: bin('modern-host'),
+    mtlsPeer: bin('mtls-peer'),
     modernPlugin: bin('modern-plugin'),
     interopClient: bin('interop-client'),
     interopServer: bin('interop-server'),
