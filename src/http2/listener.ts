@@ -90,10 +90,13 @@ export async function listen(address: string | Address, options: ListenOptions):
   });
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', noop);
-    const session = stream.session as ServerHttp2Session;
-    openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
-    stream.once('close', () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
-    options.onStream(stream, headers, rawHeaders, stream.session as ServerHttp2Session);
+    const session = stream.session as ServerHttp2Session | undefined;
+    // Deno may emit a stream that is already closed, without its session.
+    if (session) {
+      openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+      stream.once('close', () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
+    }
+    options.onStream(stream, headers, rawHeaders, session as ServerHttp2Session);
   });
 
   await bind(server, target);
