@@ -6,6 +6,7 @@ import { GrpcError, Status } from '../../src/grpc/status.js';
 import { Metadata } from '../../src/grpc/metadata.js';
 import type { ServerCallContext, ServiceHandlers } from '../../src/grpc/service.js';
 import { CallsService, TestService, serve, tempDir, rawConnect, rawRequest, statusOf, encodeFrame, type Running } from './helpers.js';
+import { collect } from '../helpers/streams.js';
 
 type Num = { n: number; data?: Uint8Array; text?: string };
 
@@ -19,12 +20,6 @@ const isGrpc = (code: Status, details?: string | RegExp) => (err: unknown) => {
   else if (details) assert.match(err.details, details);
   return true;
 };
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of iterable) out.push(v);
-  return out;
-}
 
 const callsHandlers = {
   Unary: (req: Num) => ({ n: req.n + 1 }),

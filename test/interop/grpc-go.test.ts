@@ -24,6 +24,7 @@ import {
   type StreamingOutputCallRequest,
   type StreamingOutputCallResponse,
 } from '../helpers/interop-service.js';
+import { collect, pacedRequests } from '../helpers/streams.js';
 
 /** Every case grpc-go's interop client (v1.85) runs without cloud credentials or several backends. */
 const GO_CLIENT_CASES = [
@@ -104,37 +105,6 @@ async function assertStatus(promise: Promise<unknown>, code: Status, details?: s
     if (details !== undefined) assert.equal(err.details, details);
     return true;
   });
-}
-
-async function collect<T>(responses: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const r of responses) out.push(r);
-  return out;
-}
-
-/** Requests that wait until `release()` is called before the next one, and stop when `signal` aborts. */
-function pacedRequests<T>(items: T[], signal?: AbortSignal) {
-  let wake: (() => void) | undefined;
-  let credits = 1;
-  return {
-    release() {
-      credits++;
-      wake?.();
-    },
-    async *[Symbol.asyncIterator]() {
-      for (const item of items) {
-        while (credits === 0) {
-          if (signal?.aborted) return;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
-        }
-        credits--;
-        yield item;
-      }
-    },
-  };
 }
 
 /** Requests that never come, until `signal` aborts; `begun` resolves when the call starts reading them. */

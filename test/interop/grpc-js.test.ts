@@ -26,6 +26,7 @@ import {
   type StreamingOutputCallRequest,
   type StreamingOutputCallResponse,
 } from '../helpers/interop-service.js';
+import { collect, pacedRequests } from '../helpers/streams.js';
 
 const MiB = 1024 * 1024;
 /** A response body whose SimpleResponse stays just under the 4 MiB receive limit both libraries default to. */
@@ -193,37 +194,6 @@ async function assertStatus(promise: Promise<unknown>, code: Status, details?: s
     return true;
   });
   return caught!;
-}
-
-async function collect<T>(responses: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const r of responses) out.push(r);
-  return out;
-}
-
-/** Requests handed out one per `release()` (the first at once); the iterator ends when `signal` aborts. */
-function pacedRequests<T>(items: T[], signal?: AbortSignal) {
-  let wake: (() => void) | undefined;
-  let credits = 1;
-  return {
-    release() {
-      credits++;
-      wake?.();
-    },
-    async *[Symbol.asyncIterator]() {
-      for (const item of items) {
-        while (credits === 0) {
-          if (signal?.aborted) return;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
-        }
-        credits--;
-        yield item;
-      }
-    },
-  };
 }
 
 // ---- a byte-counting relay, to see compression on the wire ----------------------------------------

@@ -6,14 +6,9 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer } from '../../../src/grpc/server.js';
 import { createClient } from '../../../src/grpc/client.js';
 import { defineService, type ServiceDefinition, type UnaryMethod, type ServerStreamMethod } from '../../../src/grpc/service.js';
+import { collect } from '../../helpers/streams.js';
 
 const TEST_PROTO = fileURLToPath(new URL('../../fixtures/goplugin/test.proto', import.meta.url));
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of iterable) out.push(v);
-  return out;
-}
 
 describe('service definitions from other sources work with createServer/createClient', () => {
   it('@grpc/proto-loader + grpc.loadPackageDefinition (grpc-js codegen shape, Buffer serializers)', async () => {

@@ -1,12 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createQueue } from '../../../src/grpc/queue.js';
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of iterable) out.push(v);
-  return out;
-}
+import { collect } from '../../helpers/streams.js';
 
 describe('createQueue: a single-consumer async queue with backpressure hooks', () => {
   it('yields pushed values in order and finishes after end()', async () => {
