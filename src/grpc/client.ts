@@ -5,10 +5,11 @@ import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { createChannel, type Channel, type ChannelOptions } from '../http2/channel.js';
 import { ACCEPT_ENCODING, COMPRESSION_MIN_BYTES, compress, decompress, type Encoding } from './compression.js';
 import { isGrpcContentType, GRPC_CONTENT_TYPE } from './content-type.js';
-import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './framing.js';
+import { FrameDecoder } from './framing.js';
 import { statusFromHttpStatus, statusFromRstCode } from './http-status.js';
 import { METADATA_BUDGET_BYTES, Metadata, type MetadataInit, metadataFromHeaders, metadataSize, metadataToHeaders } from './metadata.js';
 import { decodeGrpcMessage } from './percent.js';
+import { writeMessage } from './write-message.js';
 import { createQueue } from './queue.js';
 import { toBuffer } from './server.js';
 import { methodAliases, type CallOptions, type MethodDefinition, type ServiceClient, type ServiceDefinition } from './service.js';
@@ -37,8 +38,6 @@ export type Client<S extends ServiceDefinition> = ServiceClient<S> & {
 
 export const DEFAULT_CLIENT_MAX_RECEIVE_MESSAGE_SIZE = 4 * 1024 * 1024;
 const USER_AGENT = 'grpc-node-goplugin/0.1.0';
-/** Messages up to this size go out with their prefix in one buffer (one write, one DATA frame). */
-const SMALL_MESSAGE_BYTES = 16 * 1024;
 
 export function createClient<S extends ServiceDefinition>(definition: S, target: string | Channel, options: ClientOptions = {}): Client<S> {
   const ownChannel = typeof target === 'string';
@@ -309,22 +308,7 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
           payload = compress(config.compression, payload);
           compressed = true;
         }
-        let ok: boolean;
-        if (payload.length <= SMALL_MESSAGE_BYTES) {
-          // Prefix and payload in one buffer and one write. A separate zero-length write (an empty
-          // message) could still be pending when the server's trailers and RST_STREAM(NO_ERROR) arrived,
-          // and Node then never emitted 'close' for the stream: the call hung.
-          const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-          frame[0] = compressed ? 1 : 0;
-          frame.writeUInt32BE(payload.length, 1);
-          frame.set(payload, FRAME_HEADER_BYTES);
-          ok = s.write(frame);
-        } else {
-          s.cork();
-          s.write(frameHeader(payload.length, compressed));
-          ok = s.write(payload);
-          s.uncork();
-        }
+        const ok = writeMessage(s, payload, compressed);
         if (!ok) await drained(s);
       }
       if (!settled && !s.closed && !s.destroyed) s.end();

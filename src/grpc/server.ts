@@ -9,9 +9,10 @@ import { formatAddress, type Address } from '../http2/address.js';
 import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType, GRPC_CONTENT_TYPE } from './content-type.js';
 import { ACCEPT_ENCODING, COMPRESSION_MIN_BYTES, compress, decompress, isSupportedEncoding, parseAcceptEncoding, type Encoding } from './compression.js';
-import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './framing.js';
+import { FrameDecoder } from './framing.js';
 import { Metadata, metadataFromHeaders, metadataToHeaders } from './metadata.js';
 import { encodeGrpcMessage } from './percent.js';
+import { writeMessage } from './write-message.js';
 import { createQueue, type MessageQueue } from './queue.js';
 import { GrpcError, Status } from './status.js';
 import { MAX_TIMER_MS, parseGrpcTimeout } from './timeout.js';
@@ -50,8 +51,6 @@ export interface Server {
 }
 
 export const DEFAULT_MAX_RECEIVE_MESSAGE_SIZE = 4 * 1024 * 1024;
-/** Messages up to this size are copied behind their prefix into one write; larger ones go out uncopied. */
-const SMALL_MESSAGE_BYTES = 16 * 1024;
 
 interface Route {
   method: MethodDefinition;
@@ -383,20 +382,7 @@ export function createServer(options: ServerOptions = {}): Server {
         compressed = true;
       }
       sendHeaders();
-      let ok: boolean;
-      if (payload.length <= SMALL_MESSAGE_BYTES) {
-        // One pooled buffer and one write: cheaper than two corked writes for small messages.
-        const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-        frame[0] = compressed ? 1 : 0;
-        frame.writeUInt32BE(payload.length, 1);
-        frame.set(payload, FRAME_HEADER_BYTES);
-        ok = stream.write(frame);
-      } else {
-        stream.cork();
-        stream.write(frameHeader(payload.length, compressed));
-        ok = stream.write(payload);
-        stream.uncork();
-      }
+      const ok = writeMessage(stream, payload, compressed);
       if (!ok) await drained(stream, signal());
     };
 
