@@ -17,6 +17,27 @@ import { GO, GO_BIN_DIR, goPeers, runGo, startGo } from './go-peers.js';
 export const INTEROP_PROTO_DIR = fileURLToPath(new URL('../fixtures/interop/', import.meta.url));
 
 /** Keys the server echoes (interop "Echo Metadata"): the first into the response header, the second into the trailers. */
+/** Every case grpc-go's interop client (v1.85) runs without cloud credentials or several backends. */
+export const GO_CLIENT_CASES = [
+  'empty_unary',
+  'large_unary',
+  'client_streaming',
+  'server_streaming',
+  'ping_pong',
+  'empty_stream',
+  'custom_metadata',
+  'status_code_and_message',
+  'special_status_message',
+  'unimplemented_method',
+  'unimplemented_service',
+  'timeout_on_sleeping_server',
+  'cancel_after_begin',
+  'cancel_after_first_response',
+  'pick_first_unary',
+  'rpc_soak',
+  'channel_soak',
+] as const;
+
 export const ECHO_INITIAL_KEY = 'x-grpc-test-echo-initial';
 export const ECHO_TRAILING_KEY = 'x-grpc-test-echo-trailing-bin';
 

@@ -23,29 +23,9 @@ import {
   type StreamingInputCallResponse,
   type StreamingOutputCallRequest,
   type StreamingOutputCallResponse,
+  GO_CLIENT_CASES,
 } from '../helpers/interop-service.js';
 import { collect, pacedRequests } from '../helpers/streams.js';
-
-/** Every case grpc-go's interop client (v1.85) runs without cloud credentials or several backends. */
-const GO_CLIENT_CASES = [
-  'empty_unary',
-  'large_unary',
-  'client_streaming',
-  'server_streaming',
-  'ping_pong',
-  'empty_stream',
-  'custom_metadata',
-  'status_code_and_message',
-  'special_status_message',
-  'unimplemented_method',
-  'unimplemented_service',
-  'timeout_on_sleeping_server',
-  'cancel_after_begin',
-  'cancel_after_first_response',
-  'pick_first_unary',
-  'rpc_soak',
-  'channel_soak',
-];
 
 /** The compression cases; grpc-go's interop client has none, so test/fixtures/interop/go runs them. */
 const GZIP_CASES = ['client_compressed_unary', 'server_compressed_unary', 'client_compressed_streaming', 'server_compressed_streaming'];
