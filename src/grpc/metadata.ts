@@ -2,6 +2,8 @@
 // [0-9a-z_.-]; `-bin` keys carry bytes (base64 on the wire, unpadded when sent, either when received),
 // other keys carry printable ASCII. Reserved and HTTP/1 connection headers never cross this class.
 
+import { decodeBase64, encodeBase64 } from './base64.js';
+
 export type MetadataValue = string | Uint8Array;
 export type MetadataInit = Metadata | Record<string, MetadataValue | MetadataValue[]>;
 
@@ -171,47 +173,16 @@ export function metadataFromHeaders(headers: IncomingHeaders, rawHeaders?: reado
   return md;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_INDEX = new Int16Array(128).fill(-1);
-for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
-
 /** Standard base64 without padding, as the spec prefers for `-bin` values. */
 export function base64Encode(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
-  }
-  const left = bytes.length - i;
-  if (left === 1) {
-    const n = bytes[i]! << 16;
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]!;
-  } else if (left === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]!;
-  }
-  return out;
+  return encodeBase64(bytes, { pad: false });
 }
 
-/** Padded or unpadded standard base64; undefined when the text is not base64. */
+/** Padded or unpadded standard base64; undefined when the text is not base64 (dropped, never fatal). */
 export function base64Decode(text: string): Uint8Array | undefined {
-  const s = text.endsWith('==') ? text.slice(0, -2) : text.endsWith('=') ? text.slice(0, -1) : text;
-  if (s.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const v = c < 128 ? B64_INDEX[c]! : -1;
-    if (v < 0) return undefined;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+  try {
+    return decodeBase64(text);
+  } catch {
+    return undefined;
   }
-  return out;
 }

@@ -5,7 +5,7 @@
 //   1|1|unix|/tmp/plugin88123|grpc||true                   …|multiplexing (only when asked)
 
 import { CORE_PROTOCOL_VERSION, PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC } from './env.js';
-import { decodeBase64, encodeBase64 } from './base64.js';
+import { decodeBase64, encodeBase64 } from '../grpc/base64.js';
 import { parseGoBool, parseGoInt } from './go-strconv.js';
 
 export type HandshakeNetwork = 'unix' | 'tcp';

@@ -1,7 +1,7 @@
 // hclog JSON log lines: what a plugin writes to stderr, and how a host reads a plugin's stderr
 // (go-plugin-protocol.md §9; go-plugin client.go logStderr and log_entry.go; go-hclog).
 
-import { encodeBase64 } from './base64.js';
+import { encodeBase64 } from '../grpc/base64.js';
 
 /** hclog's levels, lowest first. */
 export const LEVELS = Object.freeze(['trace', 'debug', 'info', 'warn', 'error'] as const);

@@ -10,7 +10,7 @@ import { createClient, type Client } from '../grpc/client.js';
 import type { ServiceDefinition } from '../grpc/service.js';
 import { GrpcError, Status } from '../grpc/status.js';
 import { createQueue } from '../grpc/queue.js';
-import { certificateFromBase64Der, generateCertificate, hostClientTls, hostServerTls } from '../tls/index.js';
+import { certificateFromDer, generateCertificate, hostClientTls, hostServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
 import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, PLUGIN_CLIENT_CERT, PLUGIN_MAX_PORT, PLUGIN_MIN_PORT, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
 import { parseHandshake, type Handshake } from './handshake.js';
@@ -247,7 +247,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   let serverTls: TlsServerOptions | undefined;
   let pluginCertPem: string | undefined;
   if (own && handshake.serverCertDer) {
-    const pluginCert = certificateFromBase64Der(Buffer.from(handshake.serverCertDer).toString('base64'));
+    const pluginCert = certificateFromDer(handshake.serverCertDer, "the plugin's certificate (handshake field 6)");
     pluginCertPem = pluginCert.pem;
     clientTls = hostClientTls(own, pluginCert.pem);
     serverTls = hostServerTls(own, pluginCert.pem);

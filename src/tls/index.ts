@@ -37,6 +37,7 @@ export {
   hostServerTls,
   parseCertificatePem,
   certificateFromBase64Der,
+  certificateFromDer,
   certificateToBase64Der,
   AUTO_MTLS_SERVER_NAME,
   type OwnCertificate,

@@ -3,6 +3,7 @@
 // name `localhost` as a client. One function per direction, so a caller cannot mix them up.
 import { X509Certificate } from 'node:crypto';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
+import { Base64Error, decodeBase64, encodeBase64 } from '../grpc/base64.js';
 import { derRead } from './asn1.js';
 import { toPem } from './x509.js';
 
@@ -82,10 +83,14 @@ export function parseCertificatePem(text: string, what = 'PLUGIN_CLIENT_CERT'): 
   const [, label, body, endLabel] = certificates[0]!;
   if (endLabel !== label) throw new TypeError(`${what} has a PEM block that begins as ${label} and ends as ${endLabel}`);
   const base64 = body!.replace(/[\r\n\t ]/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0 || base64.length === 0) {
-    throw new TypeError(`${what} has a CERTIFICATE block whose body is not base64`);
+  let der: Uint8Array | undefined;
+  try {
+    if (base64 !== '') der = decodeBase64(base64);
+  } catch {
+    der = undefined;
   }
-  return certificateFromDer(new Uint8Array(Buffer.from(base64, 'base64')), what);
+  if (!der) throw new TypeError(`${what} has a CERTIFICATE block whose body is not base64`);
+  return certificateFromDer(der, what);
 }
 
 /**
@@ -95,21 +100,27 @@ export function parseCertificatePem(text: string, what = 'PLUGIN_CLIENT_CERT'): 
 export function certificateFromBase64Der(field: string, what = "the plugin's certificate (handshake field 6)"): ParsedCertificate {
   const text = field.trim();
   if (text === '') throw new TypeError(`${what} is empty; the plugin serves without TLS but the host asked for AutoMTLS`);
-  const body = text.replace(/={1,2}$/, '');
-  const bad = body.search(/[^A-Za-z0-9+/]/);
-  if (bad >= 0) throw new TypeError(`${what} is not standard base64: illegal character ${JSON.stringify(body[bad])} at byte ${bad}`);
-  if (body.length % 4 === 1 || (body.length < text.length && text.length % 4 !== 0)) {
-    throw new TypeError(`${what} is not standard base64: its length (${text.length}) is impossible for base64 text`);
+  let der: Uint8Array;
+  try {
+    der = decodeBase64(text);
+  } catch (err) {
+    const e = err as Base64Error;
+    throw new TypeError(
+      e.character !== undefined
+        ? `${what} is not standard base64: illegal character ${JSON.stringify(e.character)} at byte ${e.position}`
+        : `${what} is not standard base64: its length (${text.length}) is impossible for base64 text`,
+    );
   }
-  return certificateFromDer(new Uint8Array(Buffer.from(body, 'base64')), what);
+  return certificateFromDer(der, what);
 }
 
 /** Handshake field 6 as go-plugin writes it: standard base64 with the `=` padding stripped (§2, §14.1). */
 export function certificateToBase64Der(der: Uint8Array): string {
-  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64').replace(/=+$/, '');
+  return encodeBase64(der, { pad: false });
 }
 
-function certificateFromDer(der: Uint8Array, what: string): ParsedCertificate {
+/** A DER certificate (e.g. handshake field 6, already decoded), checked, with its PEM. */
+export function certificateFromDer(der: Uint8Array, what = 'the certificate'): ParsedCertificate {
   try {
     // One element, nothing after it: node:crypto would ignore trailing bytes.
     const outer = derRead(der);
