@@ -9,9 +9,8 @@ import { FrameDecoder } from './framing.js';
 import { statusFromHttpStatus, statusFromRstCode } from './http-status.js';
 import { METADATA_BUDGET_BYTES, Metadata, type MetadataInit, metadataFromHeaders, metadataSize, metadataToHeaders } from './metadata.js';
 import { decodeGrpcMessage } from './percent.js';
-import { writeMessage } from './write-message.js';
+import { drained, toBuffer, writeMessage } from './stream-io.js';
 import { createQueue } from './queue.js';
-import { toBuffer } from './server.js';
 import { methodAliases, type CallOptions, type MethodDefinition, type ServiceClient, type ServiceDefinition } from './service.js';
 import { GrpcError, Status, parseStatus } from './status.js';
 import { MAX_TIMER_MS, formatGrpcTimeout } from './timeout.js';
@@ -322,18 +321,6 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
 
 function rawList(raw: unknown): string[] | undefined {
   return Array.isArray(raw) ? (raw as string[]) : undefined;
-}
-
-function drained(s: ClientHttp2Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      s.off('drain', done);
-      s.off('close', done);
-      resolve();
-    };
-    s.on('drain', done);
-    s.on('close', done);
-  });
 }
 
 export { createChannel, type Channel, type ChannelOptions };

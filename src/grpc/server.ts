@@ -12,7 +12,7 @@ import { ACCEPT_ENCODING, COMPRESSION_MIN_BYTES, compress, decompress, isSupport
 import { FrameDecoder } from './framing.js';
 import { Metadata, metadataFromHeaders, metadataToHeaders } from './metadata.js';
 import { encodeGrpcMessage } from './percent.js';
-import { writeMessage } from './write-message.js';
+import { drained, toBuffer, writeMessage } from './stream-io.js';
 import { createQueue, type MessageQueue } from './queue.js';
 import { GrpcError, Status } from './status.js';
 import { MAX_TIMER_MS, parseGrpcTimeout } from './timeout.js';
@@ -505,26 +505,6 @@ function peerOf(socket: TLSSocket | undefined): { address: string; certificate?:
     certificate = undefined;
   }
   return certificate ? { address, certificate } : { address };
-}
-
-function drained(stream: ServerHttp2Stream, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      signal.removeEventListener('abort', done);
-      if (signal.aborted) reject(signal.reason);
-      else resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-    signal.addEventListener('abort', done);
-  });
-}
-
-/** grpc-js codegen deserializers call Buffer methods; a Buffer view over the same memory costs no copy. */
-export function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function noop(): void {}

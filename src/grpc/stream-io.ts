@@ -1,4 +1,5 @@
-// Writing one length-prefixed message to an HTTP/2 stream, shared by server and client.
+// Message I/O on an HTTP/2 stream, shared by server and client: writing one length-prefixed message,
+// waiting for 'drain', handing payloads to deserializers.
 import type { Http2Stream } from 'node:http2';
 import { FRAME_HEADER_BYTES, frameHeader } from './framing.js';
 
@@ -23,4 +24,25 @@ export function writeMessage(stream: Http2Stream, payload: Uint8Array, compresse
   const ok = stream.write(payload);
   stream.uncork();
   return ok;
+}
+
+/** Resolves on 'drain' or 'close'; rejects with the signal's reason when it aborts first. */
+export function drained(stream: Http2Stream, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      signal?.removeEventListener('abort', done);
+      if (signal?.aborted) reject(signal.reason);
+      else resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/** grpc-js codegen deserializers call Buffer methods; a Buffer view over the same memory costs no copy. */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
