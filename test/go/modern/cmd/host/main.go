@@ -209,7 +209,9 @@ func start(s *session) bool {
 	began := time.Now()
 	addr, err := s.client.Start()
 	if err != nil {
-		// Start has killed the plugin by now, so its stderr is complete.
+		// Kill waits for go-plugin's stderr reader, which may still be copying when Start returns: only
+		// then is the plugin's stderr complete.
+		s.client.Kill()
 		s.r.fail("start", err, map[string]any{"stderr": s.pluginStderr.String()})
 		return false
 	}
