@@ -1,4 +1,5 @@
-// Content types (PROTOCOL-HTTP2.md "Content-Type"): application/grpc, optionally +proto, +json or any codec.
+// Content types (https://github.com/grpc/grpc/blob/2e18fd6493e58a791fcbe89bdaf040912a56e3e4/doc/PROTOCOL-HTTP2.md
+// "Content-Type"): application/grpc, optionally +proto, +json or any codec.
 export const GRPC_CONTENT_TYPE = 'application/grpc';
 
 export function isGrpcContentType(value: string | undefined): boolean {

@@ -1,4 +1,5 @@
-// grpc-timeout (PROTOCOL-HTTP2.md: "Timeout → 1*8DIGIT TimeoutUnit"), checklist rows 12–13.
+// grpc-timeout (https://github.com/grpc/grpc/blob/2e18fd6493e58a791fcbe89bdaf040912a56e3e4/doc/PROTOCOL-HTTP2.md:
+// "Timeout → 1*8DIGIT TimeoutUnit"), docs/node-http2.md#grpc-timeout, #long-timeouts.
 import { GrpcError, Status } from './status.js';
 
 /** setTimeout fires almost at once above this (Node, Bun, Deno); longer deadlines get no timer. */
