@@ -54,7 +54,7 @@ describe('unix socket path length (docs/protocol.md#socket-path-length)', () => 
   });
 });
 
-describe('socket directory and name (docs/protocol.md#listeners)', () => {
+describe('socket directory and name (docs/protocol.md#unix-sockets)', () => {
   it('uses PLUGIN_UNIX_SOCKET_DIR when set, else the OS temp dir', () => {
     assert.equal(socketDirectory({ PLUGIN_UNIX_SOCKET_DIR: '/run/plugins' }), '/run/plugins');
     assert.equal(socketDirectory({ PLUGIN_UNIX_SOCKET_DIR: '' }), tmpdir());

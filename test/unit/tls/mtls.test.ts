@@ -69,7 +69,7 @@ describe('parseCertificatePem reads the host certificate from PLUGIN_CLIENT_CERT
   });
 });
 
-describe('handshake field 6: unpadded standard base64 of the DER (docs/protocol.md#handshake-line)', () => {
+describe('handshake field 6: unpadded standard base64 of the DER (docs/protocol.md#field-6-server-certificate)', () => {
   it('writes no padding and reads both forms back', async () => {
     // Generate until each padding length has been seen; P-521 certificates vary in length.
     const seen = new Set<number>();
