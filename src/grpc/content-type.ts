@@ -1,4 +1,4 @@
-// Content types (https://github.com/grpc/grpc/blob/2e18fd6493e58a791fcbe89bdaf040912a56e3e4/doc/PROTOCOL-HTTP2.md
+// Content types (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md
 // "Content-Type"): application/grpc, optionally +proto, +json or any codec.
 export const GRPC_CONTENT_TYPE = 'application/grpc';
 

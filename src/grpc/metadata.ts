@@ -1,4 +1,4 @@
-// Call metadata (https://github.com/grpc/grpc/blob/2e18fd6493e58a791fcbe89bdaf040912a56e3e4/doc/PROTOCOL-HTTP2.md
+// Call metadata (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md
 // "Custom-Metadata"; docs/node-http2.md#binary-metadata, #received-metadata, #reserved-headers-and-metadata-size). Keys
 // are lower case
 // [0-9a-z_.-]; `-bin` keys carry bytes (base64 on the wire, unpadded when sent, either when received),

@@ -1,4 +1,4 @@
-// grpc-timeout (https://github.com/grpc/grpc/blob/2e18fd6493e58a791fcbe89bdaf040912a56e3e4/doc/PROTOCOL-HTTP2.md:
+// grpc-timeout (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md:
 // "Timeout → 1*8DIGIT TimeoutUnit"), docs/node-http2.md#grpc-timeout, #long-timeouts.
 import { GrpcError, Status } from './status.js';
 

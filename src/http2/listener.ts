@@ -59,7 +59,7 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<http2.Settings> = Object.freeze({
 
 /**
  * The largest stream id; the first GOAWAY of a graceful shutdown names it (gRPC
- * https://github.com/grpc/grpc/blob/2e18fd6493e58a791fcbe89bdaf040912a56e3e4/doc/PROTOCOL-HTTP2.md, GOAWAY).
+ * https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md, GOAWAY).
  */
 const MAX_STREAM_ID = 2 ** 31 - 1;
 /** How long to wait for the PING that separates the two GOAWAY frames before sending the second anyway. */
