@@ -91,7 +91,9 @@ export function createChannel(target: string | Address, options: ChannelOptions 
       // On Node 20 a session whose TLS peer refuses our certificate after a TLS 1.3 handshake is
       // destroyed without 'error' or 'close'; the socket still reports it.
       socket?.once('error', fail);
-      socket?.once('close', () => fail(new Error('the connection closed before the server sent its HTTP/2 SETTINGS (a refused TLS client certificate looks like this)')));
+      socket?.once('close', () =>
+        fail(new Error(`the connection closed before the server sent its HTTP/2 SETTINGS${options.tls ? ' (a refused TLS client certificate looks like this)' : ''}`)),
+      );
       // Until the server's SETTINGS arrive Node assumes 100 concurrent streams and default windows (§3.12).
       session.once('remoteSettings', () => {
         if (settled) return;
@@ -158,6 +160,9 @@ export function createChannel(target: string | Address, options: ChannelOptions 
       if (!current || current.destroyed) return Promise.resolve();
       return new Promise((resolve) => {
         current.once('close', () => resolve());
+        // An idle session is unref'd; without this the process could exit before 'close' is emitted,
+        // and `await client.close()` would never return (ESM: exit code 13; CommonJS: silently).
+        current.ref();
         if (!current.closed) current.close();
       });
     },
