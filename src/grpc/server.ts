@@ -27,6 +27,11 @@ export interface ServerOptions {
   compression?: Encoding;
   /** Extra HTTP/2 SETTINGS. */
   settings?: http2.Settings;
+  /**
+   * Time a connection has to send the HTTP/2 preface, and a silent session to answer a PING, before
+   * it is disconnected (default 20 s).
+   */
+  handshakeTimeoutMs?: number;
 }
 
 export interface ServerListenOptions {
@@ -423,6 +428,7 @@ export function createServer(options: ServerOptions = {}): Server {
       const listener = await listen(address, {
         tls: listenOptions.tls,
         settings: options.settings,
+        handshakeTimeoutMs: options.handshakeTimeoutMs,
         onStream: (stream, headers, rawHeaders) => handleStream(stream, headers, rawHeaders),
       });
       listeners.push(listener);

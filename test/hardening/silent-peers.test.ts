@@ -1,0 +1,75 @@
+// Peers that connect and never speak, or that broke the connection with a fatal GOAWAY, must not
+// hold the server's descriptors: the handshake timeout closes them; honest idle clients stay.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { createChannel, createClient, createServer, type Server } from '../../src/index.js';
+import { CallsService } from '../grpc/helpers.js';
+import { delay, fdCount, until } from './helpers.js';
+
+const TIMEOUT_MS = 400;
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+
+function connectRaw(address: string): Promise<net.Socket> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, host, () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+const closedBy = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+
+describe('silent and broken peers are disconnected by the server', () => {
+  let server: Server;
+  let address = '';
+  before(async () => {
+    server = createServer({ handshakeTimeoutMs: TIMEOUT_MS });
+    server.addService(CallsService, { Unary: ({ n }) => ({ n }) });
+    address = await server.listen('127.0.0.1:0');
+  });
+  after(() => server.forceClose());
+
+  it('closes 100 connections that never send the preface, and still serves', async () => {
+    const fds = fdCount();
+    const sockets = await Promise.all(Array.from({ length: 100 }, () => connectRaw(address)));
+    for (const s of sockets) s.on('data', () => {});
+    const all = Promise.all(sockets.map(closedBy));
+    const closed = await Promise.race([all.then(() => true), delay(TIMEOUT_MS * 10).then(() => false)]);
+    const open = sockets.filter((s) => !s.destroyed).length;
+    for (const s of sockets) s.destroy();
+    assert.ok(closed, `${open} of 100 silent connections still open after ${TIMEOUT_MS * 10} ms`);
+    const client = createClient(CallsService, address);
+    assert.equal((await client.Unary({ n: 3 }, { timeoutMs: 5000 })).n, 3);
+    await client.close();
+    assert.ok(await until(() => fdCount() <= fds + 2, 2000), `descriptors: ${fds} before, ${fdCount()} after`);
+  });
+
+  it('closes connections after a fatal GOAWAY (garbage after the preface)', async () => {
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => connectRaw(address)));
+    for (const s of sockets) {
+      s.on('data', () => {});
+      s.write(PREFACE);
+      s.write(EMPTY_SETTINGS);
+      s.write(Buffer.from('this is not an HTTP/2 frame, and the server must not keep the socket'));
+    }
+    const closed = await Promise.race([Promise.all(sockets.map(closedBy)).then(() => true), delay(TIMEOUT_MS * 10).then(() => false)]);
+    const open = sockets.filter((s) => !s.destroyed).length;
+    for (const s of sockets) s.destroy();
+    assert.ok(closed, `${open} of 20 connections still open ${TIMEOUT_MS * 10} ms after a fatal GOAWAY`);
+  });
+
+  it('keeps an idle but healthy client connected (it answers the PING)', async () => {
+    const channel = createChannel(address);
+    const client = createClient(CallsService, channel);
+    assert.equal((await client.Unary({ n: 1 }, { timeoutMs: 5000 })).n, 1);
+    const first = await channel.session();
+    // A ref'd timer: the session is unref'd while idle.
+    await delay(TIMEOUT_MS * 4);
+    assert.equal(first.destroyed, false, 'the server dropped an idle client that answers PINGs');
+    assert.equal(await channel.session(), first);
+    assert.equal((await client.Unary({ n: 2 }, { timeoutMs: 5000 })).n, 2);
+    await channel.close();
+  });
+});
