@@ -280,7 +280,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       // CANCEL code: that is a lost connection (row 26), not a reset sent by the server.
       const connectionLost = !session || session.destroyed;
       if (!connectionLost && rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) {
-        return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst})`));
+        const calm = rst === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM ? ': ENHANCE_YOUR_CALM, a server limit such as its header-field count or a flood guard' : '';
+        return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst}${calm})`));
       }
       if (connectionLost || streamError || session.closed) {
         return finish(new GrpcError(Status.UNAVAILABLE, `the connection to ${config.channel.target} was lost${streamError ? `: ${streamError.message}` : ''}`, { cause: streamError }));

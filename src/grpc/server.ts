@@ -10,7 +10,7 @@ import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType, GRPC_CONTENT_TYPE } from './content-type.js';
 import { ACCEPT_ENCODING, COMPRESSION_MIN_BYTES, compress, decompress, isSupportedEncoding, parseAcceptEncoding, type Encoding } from './compression.js';
 import { FrameDecoder } from './framing.js';
-import { Metadata, metadataFromHeaders, metadataToHeaders } from './metadata.js';
+import { METADATA_BUDGET_BYTES, Metadata, metadataFromHeaders, metadataToHeaders, rawHeadersSize } from './metadata.js';
 import { encodeGrpcMessage } from './percent.js';
 import { drained, toBuffer, writeMessage } from './stream-io.js';
 import { createQueue, type MessageQueue } from './queue.js';
@@ -107,6 +107,14 @@ export function createServer(options: ServerOptions = {}): Server {
     if (!isGrpcContentType(contentType)) {
       respondPlain(stream, 415, `content-type "${contentType ?? ''}" is not application/grpc`);
       return;
+    }
+    if (rawHeaders) {
+      const size = rawHeadersSize(rawHeaders);
+      if (size > METADATA_BUDGET_BYTES) {
+        // Answered, not reset: the client learns which limit it crossed (grpc-go resets with no text).
+        trailersOnly(stream, Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes (${rawHeaders.length / 2} header fields), over the server's ${METADATA_BUDGET_BYTES}-byte metadata limit`);
+        return;
+      }
     }
     const path = headers[':path'] ?? '';
     const route = routes.get(path);

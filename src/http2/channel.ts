@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { type Address, formatAddress, parseAddress } from './address.js';
 import type { TlsClientOptions } from './tls-options.js';
 import { nodeTlsClientOptions } from './node-tls.js';
-import { CONNECTION_WINDOW_BYTES, SESSION_MEMORY_MB, STREAM_WINDOW_BYTES } from './listener.js';
+import { CONNECTION_WINDOW_BYTES, MAX_HEADER_LIST_BYTES, MAX_HEADER_LIST_PAIRS, SESSION_MEMORY_MB, STREAM_WINDOW_BYTES } from './listener.js';
 
 export interface ChannelOptions {
   tls?: TlsClientOptions;
@@ -38,6 +38,7 @@ export interface Channel {
 
 export const DEFAULT_CLIENT_SETTINGS: Readonly<http2.Settings> = Object.freeze({
   initialWindowSize: STREAM_WINDOW_BYTES,
+  maxHeaderListSize: MAX_HEADER_LIST_BYTES,
   enablePush: false,
 });
 
@@ -68,6 +69,7 @@ export function createChannel(target: string | Address, options: ChannelOptions 
     const session = http2.connect(`${scheme}://${authority}`, {
       settings,
       maxSessionMemory: SESSION_MEMORY_MB,
+      maxHeaderListPairs: MAX_HEADER_LIST_PAIRS,
       createConnection: () => (socket = openSocket(address, authority, options.tls)),
     });
     // Every session needs an 'error' listener, or a peer's reset crashes the process (§3.8).
