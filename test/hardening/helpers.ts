@@ -1,9 +1,17 @@
 // Measurements the hardening tests assert on: descriptors, address space, processes, socket dirs.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-export { descendants, isRunning, collectingLogger } from '../fixtures/host/processes.js';
+import { descendants as allDescendants } from '../fixtures/host/processes.js';
+
+export { isRunning, collectingLogger } from '../fixtures/host/processes.js';
+
+/** Processes below `pid`, without tsx's own esbuild service, which the test runner's loader starts. */
+export function descendants(pid: number): ReturnType<typeof allDescendants> {
+  return allDescendants(pid).filter((p) => !(p.comm === 'esbuild' && p.ppid === process.pid));
+}
 
 export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -20,9 +28,14 @@ export function statusKiB(field: 'VmSize' | 'VmRSS' | 'VmHWM', pid: number | 'se
   return Number(match[1]);
 }
 
-/** go-plugin socket directories (`plugin-dir*`) in the temp dir. */
-export function socketDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('plugin-dir'));
+/**
+ * A private TMPDIR for the plugins a test starts (other test runs share /tmp): what is left in it
+ * afterwards was left by those plugins. `entries()` lists it; `remove()` deletes it.
+ */
+export function privateTmp(): { path: string; entries(): string[]; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'hardening-tmp-'));
+  // tsx keeps its cache (tsx-<uid>) in TMPDIR: not the plugin's.
+  return { path, entries: () => readdirSync(path).filter((name) => !name.startsWith('tsx-')), remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
 export const MiB = 1024 * 1024;

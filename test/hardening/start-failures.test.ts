@@ -6,19 +6,19 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PluginStartError, startPlugin, type StartPluginOptions } from '../../src/index.js';
-import { descendants, fdCount, fixture, isRunning, socketDirs, until } from './helpers.js';
+import { descendants, fdCount, fixture, isRunning, privateTmp, until } from './helpers.js';
 
 const COOKIE = { magicCookieKey: 'HARDENING_COOKIE', magicCookieValue: 'yes' } as const;
 const PLUGIN = fixture('misbehaving-plugin.ts');
 
 async function startFailure(options: Partial<StartPluginOptions>): Promise<{ error: PluginStartError; tookMs: number }> {
   const fdsBefore = fdCount();
-  const dirsBefore = new Set(socketDirs());
+  const tmp = privateTmp();
   const procsBefore = new Set(descendants(process.pid).map((p) => p.pid));
   const began = Date.now();
   let error: unknown;
   try {
-    const plugin = await startPlugin({ command: process.execPath, ...COOKIE, versions: [1], startTimeoutMs: 10_000, ...options });
+    const plugin = await startPlugin({ command: process.execPath, ...COOKIE, versions: [1], startTimeoutMs: 10_000, ...options, env: { TMPDIR: tmp.path, ...options.env } });
     await plugin.kill();
     error = new Error('the plugin started although it should not have');
   } catch (err) {
@@ -31,7 +31,8 @@ async function startFailure(options: Partial<StartPluginOptions>): Promise<{ err
   const left = descendants(process.pid).filter((p) => !procsBefore.has(p.pid));
   assert.deepEqual(left, [], `the failed start left processes: ${JSON.stringify(left)}`);
   assert.ok(await until(() => fdCount() <= fdsBefore, 2000), `descriptors: ${fdsBefore} before, ${fdCount()} after`);
-  assert.deepEqual(socketDirs().filter((d) => !dirsBefore.has(d)), [], 'a socket directory was left');
+  assert.deepEqual(tmp.entries(), [], 'a socket directory was left');
+  tmp.remove();
   return { error, tookMs };
 }
 
