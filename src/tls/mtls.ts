@@ -133,7 +133,7 @@ export function certificateFromDer(der: Uint8Array, what = 'the certificate'): P
   } catch (err) {
     // node:crypto tries PEM first and reports "PEM routines::no start line" for any DER it cannot
     // read, which would send the reader looking for PEM text that was never there.
-    throw new TypeError(`${what} is a DER SEQUENCE but not an X.509 certificate that node:crypto can read`, { cause: err });
+    throw new TypeError(`${what} is not a valid X.509 certificate: a DER SEQUENCE that node:crypto cannot read as one`, { cause: err });
   }
   return { pem: toPem('CERTIFICATE', der), der };
 }

@@ -51,8 +51,8 @@ describe('FrameDecoder: a claimed length reserves nothing until bytes arrive', (
 describe(`server: ${STREAMS} streams that each send only a prefix claiming ${CLAIM / MiB} MiB`, () => {
   const server = createServer({ maxReceiveMessageSize: 64 * MiB });
   server.addService(CallsService, {
-    Unary: ({ n }) => ({ n }),
-    async Sum(requests) {
+    Unary: ({ n }: { n: number }) => ({ n }),
+    async Sum(requests: AsyncIterable<{ n?: number }>) {
       let n = 0;
       for await (const r of requests) n += r.n ?? 0;
       return { n };
@@ -122,7 +122,7 @@ describe(`client: a server answering ${STREAMS} calls with a prefix claiming 1 G
     await client.Unary({ n: 1 }, { timeoutMs: 300 }).catch(() => {});
     const at = snapshot();
     const controllers = Array.from({ length: STREAMS }, () => new AbortController());
-    const calls = controllers.map((c) => client.Unary({ n: 1 }, { signal: c.signal, timeoutMs: 10_000 }).catch((e) => e as GrpcError));
+    const calls = controllers.map((c) => client.Unary({ n: 1 }, { signal: c.signal, timeoutMs: 10_000 }).catch((e: unknown) => e as GrpcError));
     for (const s of sessions) await new Promise<void>((resolve) => s.ping(() => resolve()));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const grew = growth(at);

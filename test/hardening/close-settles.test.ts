@@ -39,7 +39,7 @@ describe('close() settles with nothing else keeping the loop alive', () => {
   let address = '';
   before(async () => {
     server = createServer();
-    server.addService(CallsService, { Unary: ({ n }) => ({ n }) });
+    server.addService(CallsService, { Unary: ({ n }: { n: number }) => ({ n }) });
     address = await server.listen('127.0.0.1:0');
   });
   after(() => server.forceClose());

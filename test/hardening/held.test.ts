@@ -63,8 +63,8 @@ describe('held: hostile input against the server', () => {
     fdsAtStart = fdCount();
     server = createServer({ maxReceiveMessageSize: 4 * MiB, handshakeTimeoutMs: 1000 });
     server.addService(CallsService, {
-      Unary: ({ n }) => ({ n }),
-      async *Count({ n }) {
+      Unary: ({ n }: { n: number }) => ({ n }),
+      async *Count({ n }: { n: number }) {
         // Endless 1 MiB messages: only flow control keeps this bounded for a reader that never reads.
         const data = new Uint8Array(MiB);
         for (let i = 0; i < (n || 1_000_000); i++) yield { n: i, data };

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { createClient, createServer, GrpcError, Metadata, Status, type Server } from '../../src/index.js';
+import { createClient, createServer, Metadata, Status, type Server, type ServerCallContext } from '../../src/index.js';
 import { CallsService } from '../grpc/helpers.js';
 
 const ENTRIES = 200; // 200 x (4 + 1 + 32) bytes: inside the 8192-byte budget.
@@ -15,7 +15,7 @@ describe('metadata entries up to the 8 KiB budget', () => {
   before(async () => {
     server = createServer();
     server.addService(CallsService, {
-      Unary: (_req, ctx) => {
+      Unary: (_req: unknown, ctx: ServerCallContext) => {
         const keys = [...ctx.metadata.keys()].filter((k) => k.startsWith('k'));
         for (let i = 0; i < ENTRIES; i++) ctx.responseTrailer.set(`t${i}`, 'v');
         return { n: keys.length };
@@ -30,7 +30,7 @@ describe('metadata entries up to the 8 KiB budget', () => {
     const metadata = new Metadata();
     for (let i = 0; i < ENTRIES; i++) metadata.set(`k${i}`, 'v');
     let trailers: Metadata | undefined;
-    const reply = await client.Unary({}, { metadata, timeoutMs: 5000, onTrailer: (t) => (trailers = t) });
+    const reply = await client.Unary({}, { metadata, timeoutMs: 5000, onTrailer: (t: Metadata) => (trailers = t) });
     assert.equal(reply.n, ENTRIES);
     assert.equal([...trailers!.keys()].filter((k) => k.startsWith('t')).length, ENTRIES);
     await client.close();

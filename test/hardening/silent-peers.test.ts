@@ -26,7 +26,7 @@ describe('silent and broken peers are disconnected by the server', () => {
   let address = '';
   before(async () => {
     server = createServer({ handshakeTimeoutMs: TIMEOUT_MS });
-    server.addService(CallsService, { Unary: ({ n }) => ({ n }) });
+    server.addService(CallsService, { Unary: ({ n }: { n: number }) => ({ n }) });
     address = await server.listen('127.0.0.1:0');
   });
   after(() => server.forceClose());
