@@ -234,10 +234,11 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
           logger.error('the onShutdown hook failed', { error: (err as Error).message });
         }
       }
+      const exiting = exitCode !== undefined && exitProcess;
       // stdout, stderr and console are the program's again ("without exiting the process").
-      stdio.restore();
+      if (!exiting) stdio.restore();
       resolveClosed();
-      if (exitCode !== undefined && exitProcess) {
+      if (exiting) {
         // Handlers of `closed` get their turn before the exit.
         await new Promise((resolve) => setImmediate(resolve));
         process.exit(exitCode);

@@ -111,8 +111,9 @@ describe('startPlugin: every failed step is a PluginStartError and leaves nothin
     assert.match(error.message, /cannot connect/);
   });
 
-  it('startTimeoutMs bounds the connect too: a listener that never speaks HTTP/2', async () => {
+  it('startTimeoutMs bounds the connect too: a listener that never speaks HTTP/2', async (t) => {
     const { error, tookMs } = await step('mute-listener', { startTimeoutMs: 2000, autoMTLS: false });
+    t.diagnostic(`the start failed after ${tookMs} ms`);
     assert.match(error.message, /cannot connect|timeout/);
     // The channel's own connect timeout is 20 s; the start must end near the 2 s asked for.
     assert.ok(tookMs < 8000, `the start took ${tookMs} ms with startTimeoutMs 2000`);
