@@ -6,6 +6,7 @@ import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js
 import { createServer, type Server } from '../grpc/server.js';
 import type { ConnInfo } from './internal-services.js';
 import { listenForPlugin, type Transport } from './plugin-listener.js';
+import { within } from './within.js';
 
 export interface BrokerOptions {
   /** How the acceptor announces a listener: a message on the StartStream stream. */
@@ -163,11 +164,3 @@ function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) throw new RangeError(`a broker id is an integer from 1 to 4294967295, got ${id}`);
 }
 
-/** Settles when `promise` does or after `ms`; the timer keeps the process alive meanwhile and is then cleared. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([promise.then(() => {}), timeout]).finally(() => clearTimeout(timer));
-}

@@ -18,6 +18,7 @@ import { createLogLineParser } from './hclog.js';
 import type { Logger } from './logger.js';
 import { internalServices, type ConnInfo } from './internal-services.js';
 import type { Transport } from './plugin-listener.js';
+import { within } from './within.js';
 
 export interface ReattachConfig {
   protocol: 'grpc';
@@ -578,19 +579,6 @@ function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void
     });
     stream.on('error', () => resolve());
   });
-}
-
-/**
- * `promise`'s value, or undefined after `ms`. The timer is ref'd, unlike delay(): kill() must finish
- * even when nothing else keeps the event loop alive (a reattached plugin's exit is only seen by an
- * unref'd poll; `await plugin.kill()` at the end of a script would otherwise never return).
- */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {

@@ -13,6 +13,7 @@ import { negotiateVersion } from './negotiate.js';
 import { internalServices, type ConnInfo, type HealthCheckResponse } from './internal-services.js';
 import { listenForPlugin, type PluginListener, type Transport } from './plugin-listener.js';
 import { captureStdio, markPluginStarted, type StdioRouter } from './stdio.js';
+import { within } from './within.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -304,15 +305,6 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   }
 
   return { env, server, broker, logger, stdio, start };
-}
-
-/** Settles when `promise` does or after `ms` (a ref'd timer, cleared after). */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([promise.then(() => {}), timeout]).finally(() => clearTimeout(timer));
 }
 
 function untilAborted(...signals: AbortSignal[]): Promise<void> {
