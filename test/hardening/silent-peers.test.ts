@@ -19,6 +19,16 @@ function connectRaw(address: string): Promise<net.Socket> {
   });
 }
 
+/** One HTTP/2 frame (RFC 9113 §4.1). */
+function h2Frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}
+
 const closedBy = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
 
 describe('silent and broken peers are disconnected by the server', () => {
@@ -58,6 +68,20 @@ describe('silent and broken peers are disconnected by the server', () => {
     const open = sockets.filter((s) => !s.destroyed).length;
     for (const s of sockets) s.destroy();
     assert.ok(closed, `${open} of 20 connections still open ${TIMEOUT_MS * 10} ms after a fatal GOAWAY`);
+  });
+
+  it('closes a connection after a rapid-reset GOAWAY (HEADERS + RST_STREAM x 1500 from a peer that ignores GOAWAY)', async () => {
+    const socket = await connectRaw(address);
+    let received = 0;
+    socket.on('data', (d: Buffer) => (received += d.length));
+    const frames = [PREFACE, EMPTY_SETTINGS];
+    // HEADERS with HPACK static-table entries only (:method POST, :scheme http, :path /), then CANCEL.
+    for (let id = 1; id < 3000; id += 2) frames.push(h2Frame(1, 0x4, id, Buffer.from([0x83, 0x86, 0x84])), h2Frame(3, 0, id, Buffer.from([0, 0, 0, 8])));
+    socket.write(Buffer.concat(frames));
+    const closed = await Promise.race([closedBy(socket).then(() => true), delay(TIMEOUT_MS * 10).then(() => false)]);
+    socket.destroy();
+    assert.ok(received > 0, 'the server answered nothing');
+    assert.ok(closed, `the connection was still open ${TIMEOUT_MS * 10} ms after the rapid reset`);
   });
 
   it('keeps an idle but healthy client connected (it answers the PING)', async () => {
