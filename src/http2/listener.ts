@@ -266,25 +266,28 @@ function watchLiveness(session: ServerHttp2Session, timeoutMs: number): void {
   preface.unref();
   session.once('remoteSettings', () => clearTimeout(preface));
   session.once('close', () => clearTimeout(preface));
-  session.setTimeout(timeoutMs, () => {
-    if (session.destroyed || session.closed) return;
-    const noAnswer = setTimeout(drop, timeoutMs);
+  let noAnswer: NodeJS.Timeout | undefined;
+  session.once('close', () => clearTimeout(noAnswer));
+  // A persistent listener, re-armed after every answer: setTimeout(ms, callback) listens once only,
+  // and a PING acknowledgement does not count as activity for Node's session timer.
+  session.on('timeout', () => {
+    if (session.destroyed || session.closed || noAnswer) return;
+    noAnswer = setTimeout(drop, timeoutMs);
     noAnswer.unref();
-    session.once('close', () => clearTimeout(noAnswer));
     let sent = false;
     try {
       sent = session.ping((err) => {
         clearTimeout(noAnswer);
+        noAnswer = undefined;
         if (err) drop();
+        else if (!session.destroyed) session.setTimeout(timeoutMs);
       });
     } catch {
       sent = false;
     }
-    if (!sent) {
-      clearTimeout(noAnswer);
-      drop();
-    }
+    if (!sent) drop();
   });
+  session.setTimeout(timeoutMs);
 }
 
 function growConnectionWindow(session: ServerHttp2Session): void {

@@ -89,9 +89,13 @@ describe('silent and broken peers are disconnected by the server', () => {
     const client = createClient(CallsService, channel);
     assert.equal((await client.Unary({ n: 1 }, { timeoutMs: 5000 })).n, 1);
     const first = await channel.session();
+    let pings = 0;
+    first.on('ping', () => pings++);
     // A ref'd timer: the session is unref'd while idle.
     await delay(TIMEOUT_MS * 4);
     assert.equal(first.destroyed, false, 'the server dropped an idle client that answers PINGs');
+    // Checked again after every answer, not once per session: a later fatal GOAWAY is caught too.
+    assert.ok(pings >= 2, `${pings} liveness PINGs in ${TIMEOUT_MS * 4} ms of silence`);
     assert.equal(await channel.session(), first);
     assert.equal((await client.Unary({ n: 2 }, { timeoutMs: 5000 })).n, 2);
     await channel.close();
