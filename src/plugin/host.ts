@@ -331,9 +331,13 @@ async function reattach(options: StartPluginOptions, config: ReattachConfig): Pr
   // go-plugin's one test dial: a socket that refuses the connection fails like a failed Ping.
   const unreachable = (err: unknown) =>
     new PluginStartError(`reattachment process not found: cannot reach the plugin at ${config.address}: ${(err as Error).message}`, null, [], { cause: err });
+  // Ends the broker and stdio streams connect() opens if the ping fails: a channel closes only once
+  // its streams end, and a plugin that never ends them would hold the reattach forever.
+  const lifetime = new AbortController();
   let client: PluginClient;
   try {
     client = await connect({
+      lifetime,
       options,
       handshake,
       clientTls,
@@ -350,6 +354,7 @@ async function reattach(options: StartPluginOptions, config: ReattachConfig): Pr
   try {
     await client.ping({ timeoutMs: 5000 });
   } catch (err) {
+    lifetime.abort();
     await within(client.channel.close(), REATTACH_CLOSE_WAIT_MS);
     throw unreachable(err);
   }
@@ -368,6 +373,8 @@ interface ConnectArgs {
   tlsMaterial?: ReattachConfig['tls'];
   test?: boolean;
   connectTimeoutMs: number;
+  /** Aborting it ends the broker and stdio streams (kill() does; reattach does when the ping fails). */
+  lifetime?: AbortController;
 }
 
 async function connect(args: ConnectArgs): Promise<PluginClient> {
@@ -380,7 +387,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
   const clientOptions = { maxReceiveMessageSize: maxReceive };
 
   // Broker stream: opened at once, errors ignored (go-plugin starts it asynchronously, §1 step 9).
-  const lifetime = new AbortController();
+  const lifetime = args.lifetime ?? new AbortController();
   const outgoing = createQueue<ConnInfo>({ highWater: Infinity });
   const broker = createBroker({
     send: (info) => outgoing.push(info),

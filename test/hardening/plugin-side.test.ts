@@ -46,7 +46,7 @@ describe('plugin side', () => {
     assert.deepEqual(descendants(process.pid), []);
   });
 
-  it('onShutdown is awaited before the exit (the Shutdown RPC)', async () => {
+  it('onShutdown is awaited, and closed handlers run, before the exit (the Shutdown RPC)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hardening-'));
     const mark = join(dir, 'shutdown-mark');
     try {
@@ -55,6 +55,7 @@ describe('plugin side', () => {
       assert.deepEqual(await plugin.exited, { code: 0, signal: null });
       assert.ok(existsSync(mark), 'the onShutdown hook did not finish before the plugin exited');
       assert.equal(readFileSync(mark, 'utf8'), 'shutdown requested by the host');
+      assert.equal(readFileSync(`${mark}.closed`, 'utf8'), 'closed', 'a closed.then handler did not run before the exit');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

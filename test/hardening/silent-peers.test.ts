@@ -74,7 +74,7 @@ describe('silent and broken peers are disconnected by the server', () => {
     const socket = await connectRaw(address);
     let received = 0;
     socket.on('data', (d: Buffer) => (received += d.length));
-    const frames = [PREFACE, EMPTY_SETTINGS];
+    const frames: Buffer[] = [PREFACE, EMPTY_SETTINGS];
     // HEADERS with HPACK static-table entries only (:method POST, :scheme http, :path /), then CANCEL.
     for (let id = 1; id < 3000; id += 2) frames.push(h2Frame(1, 0x4, id, Buffer.from([0x83, 0x86, 0x84])), h2Frame(3, 0, id, Buffer.from([0, 0, 0, 8])));
     socket.write(Buffer.concat(frames));
