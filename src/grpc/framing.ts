@@ -32,8 +32,7 @@ const FIRST_RESERVATION_BYTES = 4096;
  * subarray of it (no copy); only messages that straddle chunks are buffered, and a length over the limit
  * fails before anything is buffered. The buffer grows with the bytes that arrive (at most twice what
  * was received, or 4 KiB), never to what the prefix claims up front: a prefix is 5 bytes, and a peer
- * sending only prefixes on many streams would otherwise reserve gigabytes (as grpc-go, which reads a
- * claimed length in bounded pieces).
+ * sending only prefixes on many streams would otherwise reserve gigabytes.
  */
 export class FrameDecoder {
   readonly maxMessageSize: number;
