@@ -82,7 +82,7 @@ export async function listen(address: string | Address, options: ListenOptions):
   const settings = { ...DEFAULT_SERVER_SETTINGS, ...options.settings };
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const server = options.tls
-    ? createTlsServer(options.tls, settings)
+    ? createTlsServer(options.tls, settings, handshakeTimeoutMs)
     : http2.createServer({ settings, maxSessionMemory: SESSION_MEMORY_MB, maxHeaderListPairs: MAX_HEADER_LIST_PAIRS });
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
@@ -137,9 +137,11 @@ export async function listen(address: string | Address, options: ListenOptions):
   };
 }
 
-function createTlsServer(tls: TlsServerOptions, settings: http2.Settings): Http2SecureServer {
+function createTlsServer(tls: TlsServerOptions, settings: http2.Settings, handshakeTimeoutMs: number): Http2SecureServer {
   return http2.createSecureServer({
     ...nodeTlsServerOptions(tls),
+    // Node's own default is 120 s; the TLS handshake gets the same bound as the HTTP/2 one.
+    handshakeTimeout: handshakeTimeoutMs,
     settings,
     maxSessionMemory: SESSION_MEMORY_MB,
     maxHeaderListPairs: MAX_HEADER_LIST_PAIRS,

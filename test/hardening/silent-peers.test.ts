@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createChannel, createClient, createServer, type Server } from '../../src/index.js';
+import { createChannel, createClient, createServer, generateCertificate, type Server } from '../../src/index.js';
 import { CallsService } from '../grpc/helpers.js';
 import { delay, fdCount, until } from './helpers.js';
 
@@ -99,5 +99,24 @@ describe('silent and broken peers are disconnected by the server', () => {
     assert.equal(await channel.session(), first);
     assert.equal((await client.Unary({ n: 2 }, { timeoutMs: 5000 })).n, 2);
     await channel.close();
+  });
+});
+
+describe('silent peers on a TLS listener', () => {
+  it('closes 20 connections that never send a ClientHello within handshakeTimeoutMs', async () => {
+    const own = await generateCertificate();
+    const server = createServer({ handshakeTimeoutMs: TIMEOUT_MS });
+    server.addService(CallsService, { Unary: ({ n }: { n: number }) => ({ n }) });
+    const address = await server.listen('127.0.0.1:0', { tls: { cert: own.certPem, key: own.keyPem } });
+    try {
+      const sockets = await Promise.all(Array.from({ length: 20 }, () => connectRaw(address)));
+      for (const s of sockets) s.on('data', () => {});
+      const closed = await Promise.race([Promise.all(sockets.map(closedBy)).then(() => true), delay(TIMEOUT_MS * 10).then(() => false)]);
+      const open = sockets.filter((s) => !s.destroyed).length;
+      for (const s of sockets) s.destroy();
+      assert.ok(closed, `${open} of 20 silent TLS connections still open after ${TIMEOUT_MS * 10} ms`);
+    } finally {
+      await server.forceClose();
+    }
   });
 });
