@@ -283,8 +283,14 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       // When the connection drops, Node destroys the session and then closes its streams with a local
       // CANCEL code: that is a lost connection (docs/node-http2.md#connection-loss), not a reset sent by the server.
       const connectionLost = !session || session.destroyed;
+      // A server whose copy of the deadline fired first resets with CANCEL (grpc-go does); past our
+      // own deadline that is DEADLINE_EXCEEDED, whichever timer won the race.
+      if (rst === http2.constants.NGHTTP2_CANCEL && deadline !== undefined && Date.now() >= deadline) {
+        return finish(new GrpcError(Status.DEADLINE_EXCEEDED, `deadline exceeded after ${timeoutMs} ms (the server cancelled the call at its deadline)`));
+      }
       if (!connectionLost && rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) {
-        return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst})`));
+        const calm = rst === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM ? ': ENHANCE_YOUR_CALM, a server limit such as its header-field count or a flood guard' : '';
+        return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst}${calm})`));
       }
       if (connectionLost || streamError || session.closed) {
         return finish(new GrpcError(Status.UNAVAILABLE, `the connection to ${config.channel.target} was lost${streamError ? `: ${streamError.message}` : ''}`, { cause: streamError }));

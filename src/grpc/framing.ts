@@ -26,16 +26,23 @@ export function encodeFrame(payload: Uint8Array, compressed = false): Uint8Array
   return out;
 }
 
+/** The first buffer of a straddling message; it then doubles, up to the length the prefix claims. */
+const FIRST_RESERVATION_BYTES = 4096;
+
 /**
  * Splits a byte stream into messages at any chunk boundary. A message inside one chunk is returned as a
  * subarray of it (no copy); only messages that straddle chunks are buffered, and a length over the limit
- * fails before anything is buffered.
+ * fails before anything is buffered. The buffer grows with the bytes that arrive (at most twice what
+ * was received, or 4 KiB), never to what the prefix claims up front: a prefix is 5 bytes, and a peer
+ * sending only prefixes on many streams would otherwise reserve gigabytes.
  */
 export class FrameDecoder {
   readonly maxMessageSize: number;
   #header = new Uint8Array(FRAME_HEADER_BYTES);
   #headerFill = 0;
-  #body: Uint8Array | undefined;
+  /** The claimed length of the message being received; -1 between messages. */
+  #bodyLength = -1;
+  #body: Uint8Array = EMPTY;
   #bodyFill = 0;
   #compressed = false;
 
@@ -45,21 +52,28 @@ export class FrameDecoder {
 
   /** True while part of a message has been received (a stream ending now is truncated). */
   get hasPartial(): boolean {
-    return this.#headerFill > 0 || this.#body !== undefined;
+    return this.#headerFill > 0 || this.#bodyLength >= 0;
+  }
+
+  /** Bytes reserved for the message being received (for tests of the bound above). */
+  get reservedBytes(): number {
+    return this.#body.length;
   }
 
   push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
     let at = 0;
     while (at < chunk.length) {
-      if (this.#body !== undefined) {
-        const take = Math.min(this.#body.length - this.#bodyFill, chunk.length - at);
+      if (this.#bodyLength >= 0) {
+        const take = Math.min(this.#bodyLength - this.#bodyFill, chunk.length - at);
+        this.#reserve(this.#bodyFill + take);
         this.#body.set(chunk.subarray(at, at + take), this.#bodyFill);
         this.#bodyFill += take;
         at += take;
-        if (this.#bodyFill === this.#body.length) {
+        if (this.#bodyFill === this.#bodyLength) {
           frames.push({ compressed: this.#compressed, payload: this.#body });
-          this.#body = undefined;
+          this.#bodyLength = -1;
+          this.#body = EMPTY;
         }
         continue;
       }
@@ -95,8 +109,18 @@ export class FrameDecoder {
 
   #startBody(compressed: boolean, length: number): void {
     this.#compressed = compressed;
-    this.#body = new Uint8Array(length);
+    this.#bodyLength = length;
+    this.#body = EMPTY;
     this.#bodyFill = 0;
+  }
+
+  /** Makes room for `needed` bytes: doubling, capped at the claimed length, so copies stay O(n). */
+  #reserve(needed: number): void {
+    if (needed <= this.#body.length) return;
+    const size = Math.min(this.#bodyLength, Math.max(needed, FIRST_RESERVATION_BYTES, this.#body.length * 2));
+    const grown = new Uint8Array(size);
+    grown.set(this.#body.subarray(0, this.#bodyFill));
+    this.#body = grown;
   }
 
   #flag(byte: number): boolean {
@@ -110,6 +134,8 @@ export class FrameDecoder {
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function readLength(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;

@@ -134,6 +134,19 @@ export function metadataSize(md: Metadata): number {
   return n;
 }
 
+/**
+ * The size of a received header list's metadata, counted as metadataSize counts it (name + value + 32
+ * per field), from Node's flat raw list; pseudo-headers are not metadata.
+ */
+export function rawHeadersSize(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.charCodeAt(0) !== 58 /* ':' */) n += name.length + raw[i + 1]!.length + 32;
+  }
+  return n;
+}
+
 /** HTTP/2 header fields for `md`; repeated keys become arrays (sent as separate fields). */
 export function metadataToHeaders(md: Metadata, into: Record<string, string | string[]> = {}): Record<string, string | string[]> {
   for (const key of md.keys()) {

@@ -10,7 +10,7 @@ import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType, GRPC_CONTENT_TYPE } from './content-type.js';
 import { ACCEPT_ENCODING, COMPRESSION_MIN_BYTES, compress, decompress, isSupportedEncoding, parseAcceptEncoding, type Encoding } from './compression.js';
 import { FrameDecoder } from './framing.js';
-import { Metadata, metadataFromHeaders, metadataToHeaders } from './metadata.js';
+import { METADATA_BUDGET_BYTES, Metadata, metadataFromHeaders, metadataToHeaders, rawHeadersSize } from './metadata.js';
 import { encodeGrpcMessage } from './percent.js';
 import { drained, toBuffer, writeMessage } from './stream-io.js';
 import { createQueue, type MessageQueue } from './queue.js';
@@ -27,6 +27,11 @@ export interface ServerOptions {
   compression?: Encoding;
   /** Extra HTTP/2 SETTINGS. */
   settings?: http2.Settings;
+  /**
+   * Time a connection has to send the HTTP/2 preface, and a silent session to answer a PING, before
+   * it is disconnected (default 20 s).
+   */
+  handshakeTimeoutMs?: number;
 }
 
 export interface ServerListenOptions {
@@ -102,6 +107,14 @@ export function createServer(options: ServerOptions = {}): Server {
     if (!isGrpcContentType(contentType)) {
       respondPlain(stream, 415, `content-type "${contentType ?? ''}" is not application/grpc`);
       return;
+    }
+    if (rawHeaders) {
+      const size = rawHeadersSize(rawHeaders);
+      if (size > METADATA_BUDGET_BYTES) {
+        // Answered, not reset: the client learns which limit it crossed (grpc-go resets with no text).
+        trailersOnly(stream, Status.RESOURCE_EXHAUSTED, `request metadata is ${size} bytes (${rawHeaders.length / 2} header fields), over the server's ${METADATA_BUDGET_BYTES}-byte metadata limit`);
+        return;
+      }
     }
     const path = headers[':path'] ?? '';
     const route = routes.get(path);
@@ -423,6 +436,7 @@ export function createServer(options: ServerOptions = {}): Server {
       const listener = await listen(address, {
         tls: listenOptions.tls,
         settings: options.settings,
+        handshakeTimeoutMs: options.handshakeTimeoutMs,
         onStream: (stream, headers, rawHeaders) => handleStream(stream, headers, rawHeaders),
       });
       listeners.push(listener);

@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { type Address, formatAddress, parseAddress } from './address.js';
 import type { TlsClientOptions } from './tls-options.js';
 import { nodeTlsClientOptions } from './node-tls.js';
-import { CONNECTION_WINDOW_BYTES, SESSION_MEMORY_MB, STREAM_WINDOW_BYTES } from './listener.js';
+import { CONNECTION_WINDOW_BYTES, MAX_HEADER_LIST_BYTES, MAX_HEADER_LIST_PAIRS, SESSION_MEMORY_MB, STREAM_WINDOW_BYTES } from './listener.js';
 
 export interface ChannelOptions {
   tls?: TlsClientOptions;
@@ -41,6 +41,7 @@ export interface Channel {
 
 export const DEFAULT_CLIENT_SETTINGS: Readonly<http2.Settings> = Object.freeze({
   initialWindowSize: STREAM_WINDOW_BYTES,
+  maxHeaderListSize: MAX_HEADER_LIST_BYTES,
   enablePush: false,
 });
 
@@ -71,6 +72,7 @@ export function createChannel(target: string | Address, options: ChannelOptions 
     const session = http2.connect(`${scheme}://${authority}`, {
       settings,
       maxSessionMemory: SESSION_MEMORY_MB,
+      maxHeaderListPairs: MAX_HEADER_LIST_PAIRS,
       createConnection: () => (socket = openSocket(address, authority, options.tls)),
     });
     // Every session needs an 'error' listener, or a peer's reset crashes the process
@@ -95,9 +97,10 @@ export function createChannel(target: string | Address, options: ChannelOptions 
       // On Node 20 a session whose TLS peer refuses our certificate after a TLS 1.3 handshake is
       // destroyed without 'error' or 'close'; the socket still reports it.
       socket?.once('error', fail);
-      socket?.once('close', () => fail(new Error('the connection closed before the server sent its HTTP/2 SETTINGS (a refused TLS client certificate looks like this)')));
-      // Until the server's SETTINGS arrive Node assumes 100 concurrent streams and default windows
-      // (docs/node-http2.md#session-readiness).
+      socket?.once('close', () =>
+        fail(new Error(`the connection closed before the server sent its HTTP/2 SETTINGS${options.tls ? ' (a refused TLS client certificate looks like this)' : ''}`)),
+      );
+      // Until the server's SETTINGS arrive Node assumes 100 concurrent streams and default windows (docs/node-http2.md#session-readiness).
       session.once('remoteSettings', () => {
         if (settled) return;
         settled = true;
@@ -163,6 +166,9 @@ export function createChannel(target: string | Address, options: ChannelOptions 
       if (!current || current.destroyed) return Promise.resolve();
       return new Promise((resolve) => {
         current.once('close', () => resolve());
+        // An idle session is unref'd; without this the process could exit before 'close' is emitted,
+        // and `await client.close()` would never return (ESM: exit code 13; CommonJS: silently).
+        current.ref();
         if (!current.closed) current.close();
       });
     },

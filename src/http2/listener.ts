@@ -20,6 +20,12 @@ export interface ListenOptions {
   tls?: TlsServerOptions;
   /** HTTP/2 SETTINGS to announce; merged over DEFAULT_SERVER_SETTINGS. */
   settings?: http2.Settings;
+  /**
+   * How long a connection may take to send the HTTP/2 preface and SETTINGS (default 20 s), and how
+   * long a session may stay silent before it must answer a PING within the same time. A peer that
+   * does neither is disconnected: silent sockets would otherwise hold descriptors forever.
+   */
+  handshakeTimeoutMs?: number;
   onStream: StreamHandler;
 }
 
@@ -49,8 +55,20 @@ export const CONNECTION_WINDOW_BYTES = 8 << 20;
  */
 export const SESSION_MEMORY_MB = 8192;
 
+/** As grpc-go's 20 s connection timeout for the server handshake. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
+/**
+ * Node accepts 128 header fields by default; our metadata budget (8 KiB at 32 bytes per entry) allows
+ * 256, plus the pseudo-headers and gRPC's own. Above this Node resets the stream (ENHANCE_YOUR_CALM)
+ * before the server sees it; between the budget and this, the server answers RESOURCE_EXHAUSTED.
+ */
+export const MAX_HEADER_LIST_PAIRS = 1024;
+/** SETTINGS_MAX_HEADER_LIST_SIZE announced: a generous multiple of the 8 KiB metadata budget. */
+export const MAX_HEADER_LIST_BYTES = 64 * 1024;
+
 export const DEFAULT_SERVER_SETTINGS: Readonly<http2.Settings> = Object.freeze({
   initialWindowSize: STREAM_WINDOW_BYTES,
+  maxHeaderListSize: MAX_HEADER_LIST_BYTES,
   // Bounds the memory a single peer can pin; Node's 10 MB maxSessionMemory otherwise answers
   // ENHANCE_YOUR_CALM under load (nodejs/node#27416).
   maxConcurrentStreams: 1000,
@@ -68,7 +86,10 @@ const GOAWAY_PING_WAIT_MS = 1000;
 export async function listen(address: string | Address, options: ListenOptions): Promise<Http2Listener> {
   const target = typeof address === 'string' ? parseAddress(address) : address;
   const settings = { ...DEFAULT_SERVER_SETTINGS, ...options.settings };
-  const server = options.tls ? createTlsServer(options.tls, settings) : http2.createServer({ settings, maxSessionMemory: SESSION_MEMORY_MB });
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const server = options.tls
+    ? createTlsServer(options.tls, settings, handshakeTimeoutMs)
+    : http2.createServer({ settings, maxSessionMemory: SESSION_MEMORY_MB, maxHeaderListPairs: MAX_HEADER_LIST_PAIRS });
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
 
@@ -94,6 +115,7 @@ export async function listen(address: string | Address, options: ListenOptions):
     session.on('error', noop);
     session.on('close', () => sessions.delete(session));
     growConnectionWindow(session);
+    watchLiveness(session, handshakeTimeoutMs);
   });
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', noop);
@@ -122,8 +144,16 @@ export async function listen(address: string | Address, options: ListenOptions):
   };
 }
 
-function createTlsServer(tls: TlsServerOptions, settings: http2.Settings): Http2SecureServer {
-  return http2.createSecureServer({ ...nodeTlsServerOptions(tls), settings, maxSessionMemory: SESSION_MEMORY_MB, allowHTTP1: false });
+function createTlsServer(tls: TlsServerOptions, settings: http2.Settings, handshakeTimeoutMs: number): Http2SecureServer {
+  return http2.createSecureServer({
+    ...nodeTlsServerOptions(tls),
+    // Node's own default is 120 s; the TLS handshake gets the same bound as the HTTP/2 one.
+    handshakeTimeout: handshakeTimeoutMs,
+    settings,
+    maxSessionMemory: SESSION_MEMORY_MB,
+    maxHeaderListPairs: MAX_HEADER_LIST_PAIRS,
+    allowHTTP1: false,
+  });
 }
 
 function bind(server: Http2Server | Http2SecureServer, target: Address): Promise<void> {
@@ -228,6 +258,45 @@ function closeGracefully(session: ServerHttp2Session): Promise<void> {
 function closedEvent(session: ServerHttp2Session): Promise<void> {
   if (session.destroyed) return Promise.resolve();
   return new Promise((resolve) => session.once('close', () => resolve()));
+}
+
+/**
+ * Disconnects peers that never finish the HTTP/2 handshake, and sessions that went silent and do not
+ * answer a PING. The second catches a session after a fatal GOAWAY (garbage after the preface, rapid
+ * reset): nghttp2 stops reading, and Node 20 emits nothing and keeps the socket open (see
+ * docs/node-http2.md, "Fatal GOAWAY"). A silent but healthy peer answers the PING and stays.
+ */
+function watchLiveness(session: ServerHttp2Session, timeoutMs: number): void {
+  const drop = () => {
+    session.destroy();
+    session.socket?.destroy();
+  };
+  const preface = setTimeout(drop, timeoutMs);
+  preface.unref();
+  session.once('remoteSettings', () => clearTimeout(preface));
+  session.once('close', () => clearTimeout(preface));
+  let noAnswer: NodeJS.Timeout | undefined;
+  session.once('close', () => clearTimeout(noAnswer));
+  // A persistent listener, re-armed after every answer: setTimeout(ms, callback) listens once only,
+  // and a PING acknowledgement does not count as activity for Node's session timer.
+  session.on('timeout', () => {
+    if (session.destroyed || session.closed || noAnswer) return;
+    noAnswer = setTimeout(drop, timeoutMs);
+    noAnswer.unref();
+    let sent = false;
+    try {
+      sent = session.ping((err) => {
+        clearTimeout(noAnswer);
+        noAnswer = undefined;
+        if (err) drop();
+        else if (!session.destroyed) session.setTimeout(timeoutMs);
+      });
+    } catch {
+      sent = false;
+    }
+    if (!sent) drop();
+  });
+  session.setTimeout(timeoutMs);
 }
 
 function growConnectionWindow(session: ServerHttp2Session): void {

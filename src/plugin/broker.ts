@@ -6,6 +6,7 @@ import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js
 import { createServer, type Server } from '../grpc/server.js';
 import type { ConnInfo } from './internal-services.js';
 import { listenForPlugin, type Transport } from './plugin-listener.js';
+import { within } from './within.js';
 
 export interface BrokerOptions {
   /** How the acceptor announces a listener: a message on the StartStream stream. */
@@ -43,6 +44,11 @@ export interface Broker {
 
 /** An unclaimed ConnInfo is dropped after this long, as go-plugin does. */
 const CONN_INFO_TTL_MS = 5000;
+/**
+ * Unclaimed ConnInfo kept at most; the oldest goes first. Only the authenticated peer sends them, but
+ * 638 000 in 3 s grew a plugin to 372 MiB without a cap, and no real peer has this many dials pending.
+ */
+export const MAX_PENDING_CONN_INFO = 1024;
 const DIAL_TIMEOUT_MS = 5000;
 const CHANNEL_CLOSE_WAIT_MS = 1000;
 
@@ -128,7 +134,16 @@ export function createBroker(options: BrokerOptions): Broker {
         return;
       }
       const old = pending.get(id);
-      if (old) clearTimeout(old.timer);
+      if (old) {
+        clearTimeout(old.timer);
+        pending.delete(id);
+      }
+      if (pending.size >= MAX_PENDING_CONN_INFO) {
+        // A Map iterates in insertion order: the first key is the oldest.
+        const [oldestId, oldest] = pending.entries().next().value as [number, { timer: NodeJS.Timeout }];
+        clearTimeout(oldest.timer);
+        pending.delete(oldestId);
+      }
       const timer = setTimeout(() => pending.delete(id), CONN_INFO_TTL_MS);
       timer.unref?.();
       pending.set(id, { info, timer });
@@ -149,11 +164,3 @@ function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) throw new RangeError(`a broker id is an integer from 1 to 4294967295, got ${id}`);
 }
 
-/** Settles when `promise` does or after `ms`; the timer keeps the process alive meanwhile and is then cleared. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([promise.then(() => {}), timeout]).finally(() => clearTimeout(timer));
-}

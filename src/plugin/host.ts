@@ -19,6 +19,7 @@ import { createLogLineParser } from './hclog.js';
 import type { Logger } from './logger.js';
 import { internalServices, type ConnInfo } from './internal-services.js';
 import type { Transport } from './plugin-listener.js';
+import { within } from './within.js';
 
 export interface ReattachConfig {
   protocol: 'grpc';
@@ -46,8 +47,19 @@ export interface StartPluginOptions {
   versions: number[];
   /** Mutual TLS with per-launch certificates (default true). */
   autoMTLS?: boolean;
-  /** Time from spawn to a valid handshake line (default 60 s). */
+  /**
+   * Time for the whole start: spawn, handshake line, and connecting (TCP, TLS, HTTP/2 SETTINGS).
+   * Default 60 s. Connecting alone is also bounded by `connectTimeoutMs`.
+   */
   startTimeoutMs?: number;
+  /** Time for connecting to the plugin once its handshake line is read (default 20 s, as gRPC's dial). */
+  connectTimeoutMs?: number;
+  /**
+   * The TCP port range the plugin may listen in (PLUGIN_MIN_PORT/PLUGIN_MAX_PORT for the plugin).
+   * Default: those keys of `env`, else 10000–25000, as go-plugin's ClientConfig MinPort/MaxPort;
+   * the host process's own environment is not consulted.
+   */
+  portRange?: { min: number; max: number };
   /** Receives the plugin's log lines (hclog JSON at their level; other lines at debug). */
   logger?: Logger;
   /** What the plugin wrote to stdout after its handshake, from the stdio stream. */
@@ -74,7 +86,10 @@ export interface PluginClient {
   client<S extends ServiceDefinition>(definition: S): Client<S>;
   /** Health check of the service "plugin", as go-plugin's Ping. */
   ping(options?: { timeoutMs?: number }): Promise<void>;
-  /** Shutdown, close, wait up to 2 s, then SIGKILL (the process group of a wrapper too). */
+  /**
+   * Shutdown, then SIGKILL (the process group of a wrapper too) when the plugin has not exited 2 s
+   * after kill() began: the Shutdown call and the exit share those 2 s. Resolves within about 2.5 s.
+   */
   kill(): Promise<void>;
   /** Settles when the plugin process exits (for reattached plugins: when it is seen gone). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -94,7 +109,12 @@ export class PluginStartError extends Error {
 }
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+/** A reattach whose ping failed closes its channel within this; an open call must not hold it. */
+const REATTACH_CLOSE_WAIT_MS = 1000;
 const KILL_WAIT_MS = 2000;
+/** After SIGKILL the kernel ends the process at once; this only bounds waiting for the exit event. */
+const SIGKILL_WAIT_MS = 500;
 const STDERR_TAIL_LINES = 20;
 const HOST_MAX_MESSAGE_SIZE = 2 ** 31 - 1;
 const MAX_LINE_BYTES = 64 * 1024;
@@ -138,6 +158,8 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
 }
 
 async function launch(options: StartPluginOptions, command: string): Promise<PluginClient> {
+  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   const executable = resolveExecutable(command, options.cwd, options.env?.PATH ?? process.env.PATH);
   if (options.checksum) await verifyChecksum(executable, options.checksum);
   const autoMTLS = options.autoMTLS ?? true;
@@ -146,8 +168,9 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...hostEnv, ...options.env })) if (v !== undefined) env[k] = v;
   env[options.magicCookieKey] = options.magicCookieValue;
-  env[PLUGIN_MIN_PORT] = process.env[PLUGIN_MIN_PORT] || String(DEFAULT_MIN_PORT);
-  env[PLUGIN_MAX_PORT] = process.env[PLUGIN_MAX_PORT] || String(DEFAULT_MAX_PORT);
+  const ports = portRange(options);
+  env[PLUGIN_MIN_PORT] = String(ports.min);
+  env[PLUGIN_MAX_PORT] = String(ports.max);
   env[PLUGIN_PROTOCOL_VERSIONS] = options.versions.join(',');
   if (own) env[PLUGIN_CLIENT_CERT] = own.certPem;
   else delete env[PLUGIN_CLIENT_CERT];
@@ -156,12 +179,17 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   // Loaded here, not at import: plugins built on this package never spawn and start sooner.
   const { spawn } = await import('node:child_process');
   // Own process group, so kill() reaches what a wrapper (shell, npx) started (go-plugin#136).
-  const child = spawn(executable, options.args ?? [], {
-    cwd: options.cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: process.platform !== 'win32',
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(executable, options.args ?? [], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
+  } catch (err) {
+    throw new PluginStartError(`cannot start plugin ${command}: ${(err as Error).message}`, null, [], { cause: err });
+  }
   live.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -207,12 +235,11 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
     throw new PluginStartError(message + detail, result?.code ?? null, tail, { cause });
   };
 
-  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const outcome = await Promise.race([
     lineSeen.then((line) => ({ kind: 'line' as const, line })),
     spawnError.then((err) => ({ kind: 'spawn' as const, err })),
     exited.then((result) => ({ kind: 'exit' as const, result })),
-    delay(timeoutMs).then(() => ({ kind: 'timeout' as const })),
+    delay(Math.max(0, deadline - Date.now())).then(() => ({ kind: 'timeout' as const })),
   ]);
   if (outcome.kind === 'spawn') return fail(`cannot start plugin ${command}: ${outcome.err.message}`, outcome.err);
   if (outcome.kind === 'timeout') return fail(`timeout while waiting for plugin ${command} to start (${timeoutMs} ms without a handshake line)`);
@@ -237,24 +264,28 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
     return fail(`plugin ${command} closed its stdout before printing a handshake line; Failed to read any lines from plugin's stdout`);
   }
 
+  // From here every failure, whatever throws it, goes through fail(): the plugin is running and must
+  // not outlive a start that did not succeed.
   let handshake: Handshake;
-  try {
-    handshake = parseHandshake(line, { offeredVersions: options.versions, expectCert: autoMTLS });
-  } catch (err) {
-    return fail(`plugin ${command}: ${(err as Error).message}`, err);
-  }
-
   let clientTls: TlsClientOptions | undefined;
   let serverTls: TlsServerOptions | undefined;
   let pluginCertPem: string | undefined;
-  if (own && handshake.serverCertDer) {
-    const pluginCert = certificateFromDer(handshake.serverCertDer, "the plugin's certificate (handshake field 6)");
-    pluginCertPem = pluginCert.pem;
-    clientTls = hostClientTls(own, pluginCert.pem);
-    serverTls = hostServerTls(own, pluginCert.pem);
+  try {
+    handshake = parseHandshake(line, { offeredVersions: options.versions, expectCert: autoMTLS });
+    if (own && handshake.serverCertDer) {
+      const pluginCert = certificateFromDer(handshake.serverCertDer, "the plugin's certificate (handshake field 6)");
+      pluginCertPem = pluginCert.pem;
+      clientTls = hostClientTls(own, pluginCert.pem);
+      serverTls = hostServerTls(own, pluginCert.pem);
+    }
+  } catch (err) {
+    return fail(`plugin ${command}: ${(err as Error).message}`, err);
   }
+  const connectTimeoutMs = Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, deadline - Date.now());
+  if (connectTimeoutMs <= 0) return fail(`timeout while starting plugin ${command} (${timeoutMs} ms): no time left to connect`);
   try {
     return await connect({
+      connectTimeoutMs,
       options,
       handshake,
       clientTls,
@@ -301,16 +332,31 @@ async function reattach(options: StartPluginOptions, config: ReattachConfig): Pr
   // go-plugin's one test dial: a socket that refuses the connection fails like a failed Ping.
   const unreachable = (err: unknown) =>
     new PluginStartError(`reattachment process not found: cannot reach the plugin at ${config.address}: ${(err as Error).message}`, null, [], { cause: err });
+  // Ends the broker and stdio streams connect() opens if the ping fails: a channel closes only once
+  // its streams end, and a plugin that never ends them would hold the reattach forever.
+  const lifetime = new AbortController();
   let client: PluginClient;
   try {
-    client = await connect({ options, handshake, clientTls, serverTls, pid: config.pid, exited, tlsMaterial: config.tls, test: config.test });
+    client = await connect({
+      lifetime,
+      options,
+      handshake,
+      clientTls,
+      serverTls,
+      pid: config.pid,
+      exited,
+      tlsMaterial: config.tls,
+      test: config.test,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    });
   } catch (err) {
     throw unreachable(err);
   }
   try {
     await client.ping({ timeoutMs: 5000 });
   } catch (err) {
-    await client.channel.close();
+    lifetime.abort();
+    await within(client.channel.close(), REATTACH_CLOSE_WAIT_MS);
     throw unreachable(err);
   }
   return client;
@@ -327,6 +373,9 @@ interface ConnectArgs {
   ioDone?: Promise<void>;
   tlsMaterial?: ReattachConfig['tls'];
   test?: boolean;
+  connectTimeoutMs: number;
+  /** Aborting it ends the broker and stdio streams (kill() does; reattach does when the ping fails). */
+  lifetime?: AbortController;
 }
 
 async function connect(args: ConnectArgs): Promise<PluginClient> {
@@ -334,12 +383,12 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
   const services = internalServices();
   const maxReceive = options.maxReceiveMessageSize ?? HOST_MAX_MESSAGE_SIZE;
   const target = handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
-  const channel = createChannel(target, clientTls ? { tls: clientTls } : {});
+  const channel = createChannel(target, { connectTimeoutMs: args.connectTimeoutMs, ...(clientTls ? { tls: clientTls } : {}) });
   await channel.session();
   const clientOptions = { maxReceiveMessageSize: maxReceive };
 
   // Broker stream: opened at once, errors ignored (go-plugin starts it asynchronously, docs/protocol.md#lifecycle).
-  const lifetime = new AbortController();
+  const lifetime = args.lifetime ?? new AbortController();
   const outgoing = createQueue<ConnInfo>({ highWater: Infinity });
   const broker = createBroker({
     send: (info) => outgoing.push(info),
@@ -393,13 +442,16 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
         await channel.close();
         return;
       }
-      await broker.close().catch(() => {});
-      // The result does not matter: a Go plugin stops inside the handler and never answers
-      // (docs/protocol.md#grpccontroller).
-      await controller.Shutdown({}, { timeoutMs: KILL_WAIT_MS }).catch(() => {});
+      // One 2 s budget for Shutdown and the exit together, as go-plugin's Kill: a plugin that never
+      // answers Shutdown must not get a second 2 s to exit.
+      const killDeadline = Date.now() + KILL_WAIT_MS;
+      const left = () => Math.max(0, killDeadline - Date.now());
+      await within(broker.close().catch(() => {}), left());
+      // The result does not matter: a Go plugin stops inside the handler and never answers (docs/protocol.md#internal-services).
+      await controller.Shutdown({}, { timeoutMs: Math.max(1, left()) }).catch(() => {});
       lifetime.abort();
-      await within(channel.close(), 500);
-      const graceful = (await within(Promise.all([exited, args.ioDone ?? Promise.resolve()]).then(() => true), KILL_WAIT_MS)) ?? false;
+      await within(channel.close(), Math.min(500, left()));
+      const graceful = (await within(Promise.all([exited, args.ioDone ?? Promise.resolve()]).then(() => true), left())) ?? false;
       if (!graceful) {
         options.logger?.warn('plugin failed to exit gracefully', { pid: args.pid });
         if (child) killTree(child, 'SIGKILL');
@@ -410,7 +462,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
             // Already gone.
           }
         }
-        await within(exited, KILL_WAIT_MS);
+        await within(exited, SIGKILL_WAIT_MS);
       }
       if (child) {
         // A wrapper's children share the group; nothing of the plugin may outlive kill().
@@ -434,6 +486,18 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
     },
     kill,
   };
+}
+
+function portRange(options: StartPluginOptions): { min: number; max: number } {
+  const fromEnv = (key: string, fallback: number) => {
+    const value = Number(options.env?.[key]);
+    return options.env?.[key] && Number.isInteger(value) ? value : fallback;
+  };
+  const range = options.portRange ?? { min: fromEnv(PLUGIN_MIN_PORT, DEFAULT_MIN_PORT), max: fromEnv(PLUGIN_MAX_PORT, DEFAULT_MAX_PORT) };
+  if (!Number.isInteger(range.min) || !Number.isInteger(range.max) || range.min < 1 || range.max > 65535 || range.min > range.max) {
+    throw new TypeError(`portRange must be two integer ports with 1 <= min <= max <= 65535, got ${JSON.stringify(range)}`);
+  }
+  return range;
 }
 
 function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -523,19 +587,6 @@ function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void
     });
     stream.on('error', () => resolve());
   });
-}
-
-/**
- * `promise`'s value, or undefined after `ms`. The timer is ref'd, unlike delay(): kill() must finish
- * even when nothing else keeps the event loop alive (a reattached plugin's exit is only seen by an
- * unref'd poll; `await plugin.kill()` at the end of a script would otherwise never return).
- */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function delay(ms: number): Promise<void> {

@@ -13,6 +13,7 @@ import { negotiateVersion } from './negotiate.js';
 import { internalServices, type ConnInfo, type HealthCheckResponse } from './internal-services.js';
 import { listenForPlugin, type PluginListener, type Transport } from './plugin-listener.js';
 import { captureStdio, markPluginStarted, type StdioRouter } from './stdio.js';
+import { within } from './within.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -37,6 +38,13 @@ export interface PluginOptions {
   exitProcess?: boolean;
   /** Read instead of process.env (tests). */
   env?: Env;
+  /**
+   * Runs when the plugin stops (the host's Shutdown, SIGTERM, a vanished host, or close()), after the
+   * server has stopped and before the process exits; awaited for at most `shutdownHookTimeoutMs`.
+   */
+  onShutdown?: (reason: string) => void | Promise<void>;
+  /** The bound on `onShutdown` (default 1500 ms: a Go host SIGKILLs 2 s after Shutdown). */
+  shutdownHookTimeoutMs?: number;
 }
 
 export interface ServeOptions extends PluginOptions {
@@ -69,6 +77,7 @@ export class MagicCookieError extends Error {
 
 export const DEFAULT_PLUGIN_MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
 const SHUTDOWN_GRACE_MS = 500;
+const DEFAULT_SHUTDOWN_HOOK_TIMEOUT_MS = 1500;
 const PARENT_POLL_MS = 1000;
 
 export function checkMagicCookie(key: string, value: string, env: Env = process.env): void {
@@ -175,13 +184,23 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
           // The host closed the stream; nothing more will arrive.
         }
       })();
-      while (!signal.aborted) {
-        while (outgoing.length > 0) yield outgoing.shift()!;
-        await new Promise<void>((resolve) => {
-          wakeBroker = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-        wakeBroker = undefined;
+      // One abort listener for the whole stream: one per wake passed Node's limit of 10 after 11
+      // acceptAndServe calls, and the MaxListenersExceededWarning reached the host's log.
+      let wake: (() => void) | undefined;
+      const onAbort = () => wake?.();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        while (!signal.aborted) {
+          while (outgoing.length > 0) yield outgoing.shift()!;
+          if (signal.aborted) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            wakeBroker = resolve;
+          });
+          wake = wakeBroker = undefined;
+        }
+      } finally {
+        signal.removeEventListener('abort', onAbort);
       }
     },
   });
@@ -210,8 +229,22 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
       process.off('exit', onExit);
+      if (options.onShutdown) {
+        try {
+          await within(Promise.resolve(options.onShutdown(reason)), options.shutdownHookTimeoutMs ?? DEFAULT_SHUTDOWN_HOOK_TIMEOUT_MS);
+        } catch (err) {
+          logger.error('the onShutdown hook failed', { error: (err as Error).message });
+        }
+      }
+      const exiting = exitCode !== undefined && exitProcess;
+      // stdout, stderr and console are the program's again ("without exiting the process").
+      if (!exiting) stdio.restore();
       resolveClosed();
-      if (exitCode !== undefined && exitProcess) process.exit(exitCode);
+      if (exiting) {
+        // Handlers of `closed` get their turn before the exit.
+        await new Promise((resolve) => setImmediate(resolve));
+        process.exit(exitCode);
+      }
     })();
     return stopping;
   };

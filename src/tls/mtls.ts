@@ -133,9 +133,15 @@ export function certificateFromDer(der: Uint8Array, what = 'the certificate'): P
     // One element, nothing after it: node:crypto would ignore trailing bytes.
     const outer = derRead(der);
     if (outer.tag !== 0x30 || outer.end !== der.length) throw new Error('not a single DER SEQUENCE');
-    new X509Certificate(der);
   } catch (err) {
     throw new TypeError(`${what} is not a valid X.509 certificate (${(err as Error).message})`, { cause: err });
+  }
+  try {
+    new X509Certificate(der);
+  } catch (err) {
+    // node:crypto tries PEM first and reports "PEM routines::no start line" for any DER it cannot
+    // read, which would send the reader looking for PEM text that was never there.
+    throw new TypeError(`${what} is not a valid X.509 certificate: a DER SEQUENCE that node:crypto cannot read as one`, { cause: err });
   }
   return { pem: toPem('CERTIFICATE', der), der };
 }
