@@ -263,8 +263,8 @@ function closedEvent(session: ServerHttp2Session): Promise<void> {
 /**
  * Disconnects peers that never finish the HTTP/2 handshake, and sessions that went silent and do not
  * answer a PING. The second catches a session after a fatal GOAWAY (garbage after the preface, rapid
- * reset): nghttp2 stops reading, and Node 20 emits nothing and keeps the socket open (see
- * docs/node-http2.md, "Fatal GOAWAY"). A silent but healthy peer answers the PING and stays.
+ * reset): nghttp2 stops reading, and Node 20 emits nothing and keeps the socket open
+ * (docs/node-http2.md#fatal-goaway-leaves-the-socket-open). A silent but healthy peer answers the PING and stays.
  */
 function watchLiveness(session: ServerHttp2Session, timeoutMs: number): void {
   const drop = () => {
