@@ -58,6 +58,10 @@ describe('deadlines', () => {
       },
     });
     client = createClient(CallsService, running.address);
+    // Connect first: the tests below give calls short deadlines, and on a loaded machine a first
+    // call can spend them on the TCP connect and HTTP/2 SETTINGS and never reach the handler.
+    await client.Unary({ n: 1 });
+    await seen.next();
   });
   after(async () => {
     await client.close();
@@ -66,10 +70,12 @@ describe('deadlines', () => {
 
   it('client deadline: DEADLINE_EXCEEDED at the client, and the handler\'s signal aborts', async () => {
     const started = Date.now();
-    await assert.rejects(client.Unary({ n: 0 }, { timeoutMs: 100 }), (err: unknown) => isCode(Status.DEADLINE_EXCEEDED)(err) && /deadline exceeded/.test((err as GrpcError).details));
-    assert.ok(Date.now() - started >= 95);
-    const call = await seen.next();
-    const reason = await call.aborted;
+    const call = client.Unary({ n: 0 }, { timeoutMs: 300 });
+    call.catch(() => {}); // awaited below, after the handler has seen it
+    const seenByHandler = await seen.next();
+    await assert.rejects(call, (err: unknown) => isCode(Status.DEADLINE_EXCEEDED)(err) && /deadline exceeded/.test((err as GrpcError).details));
+    assert.ok(Date.now() - started >= 295, `the call failed after ${Date.now() - started} ms, before its 300 ms deadline`);
+    const reason = await seenByHandler.aborted;
     assert.ok(reason instanceof GrpcError && (reason.code === Status.DEADLINE_EXCEEDED || reason.code === Status.CANCELLED), String(reason));
   });
 
@@ -108,10 +114,15 @@ describe('deadlines', () => {
   });
 
   it('defaultTimeoutMs applies to calls that give none', async () => {
-    const withDefault = createClient(CallsService, running.address, { defaultTimeoutMs: 80 });
+    const withDefault = createClient(CallsService, running.address, { defaultTimeoutMs: 300 });
     try {
-      await assert.rejects(withDefault.Unary({ n: 0 }), isCode(Status.DEADLINE_EXCEEDED));
-      await (await seen.next()).aborted;
+      await withDefault.Unary({ n: 1 }, { timeoutMs: 30_000 }); // connected, as in before()
+      await seen.next();
+      const call = withDefault.Unary({ n: 0 });
+      call.catch(() => {});
+      const seenByHandler = await seen.next();
+      await assert.rejects(call, isCode(Status.DEADLINE_EXCEEDED));
+      await seenByHandler.aborted;
     } finally {
       await withDefault.close();
     }

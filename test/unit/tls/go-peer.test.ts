@@ -39,8 +39,8 @@ let stranger: Certificate;
 const file = (name: string) => join(dir, name);
 
 before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tls-go-')); // first: after() removes it even when the build fails
   buildPeer();
-  dir = mkdtempSync(join(tmpdir(), 'tls-go-'));
   [ours, go, stranger] = await Promise.all([generateCertificate(), generateCertificate(), generateCertificate()]);
   for (const [name, cert] of [['ours', ours], ['go', go], ['stranger', stranger]] as const) {
     writeFileSync(file(`${name}.pem`), cert.certPem);
