@@ -1,5 +1,5 @@
 // Proves the Go peers against each other before our TS host, plugin and gRPC layer are tested
-// against them: newest hashicorp/go-plugin (host and plugin), Debian's go-plugin 1.0.1 (host and
+// against them: newest hashicorp/go-plugin (host and plugin), go-plugin 1.0.1 (host and
 // plugin), grpc-go's interop client against grpc-go's interop TestService.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
