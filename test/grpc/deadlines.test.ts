@@ -265,6 +265,7 @@ describe('the client sends RST_STREAM CANCEL on deadline and abort (rows 14, 16)
 describe('client cancellation reaches the handler (row 16)', () => {
   const seen = probe();
   const sumOutcomes: string[] = [];
+  let sumSettled: (() => void) | undefined; // wakes a test waiting for the next outcome
   let running: Running;
   let client: ReturnType<typeof createClient<typeof CallsService>>;
   before(async () => {
@@ -292,9 +293,11 @@ describe('client cancellation reaches the handler (row 16)', () => {
           for await (const r of requests) n += r.n;
         } catch (err) {
           sumOutcomes.push(`threw ${(err as GrpcError).code}`);
+          sumSettled?.();
           throw err;
         }
         sumOutcomes.push(`completed with ${n}`);
+        sumSettled?.();
         return { n };
       },
     });
@@ -368,7 +371,7 @@ describe('client cancellation reaches the handler (row 16)', () => {
       await assert.rejects(client.Sum(requests(), { signal: controller.signal }), isCode(Status.CANCELLED));
       await (await seen.next()).aborted;
       // The handler's loop settles right after its signal aborts.
-      for (let i = 0; i < 100 && sumOutcomes.length <= round; i++) await delay(5);
+      if (sumOutcomes.length <= round) await within(new Promise<void>((resolve) => (sumSettled = resolve)), 3000, 'the Sum handler settling');
       assert.equal(sumOutcomes[round], `threw ${Status.CANCELLED}`);
     }
     assert.deepEqual(sumOutcomes, Array(5).fill(`threw ${Status.CANCELLED}`));
