@@ -343,14 +343,19 @@ describe('client cancellation reaches the handler (row 16)', () => {
   });
 
   it('a request iterable that throws cancels the call', async () => {
+    let echoed!: () => void;
+    const firstEcho = new Promise<void>((resolve) => (echoed = resolve));
     async function* requests() {
       yield { n: 1 };
-      await delay(20);
+      await within(firstEcho, 5000, 'the first echo'); // then break, with one message through
       throw new Error('producer broke');
     }
     const got: number[] = [];
     await assert.rejects(async () => {
-      for await (const m of client.Echo(requests()) as AsyncIterable<Num>) got.push(m.n);
+      for await (const m of client.Echo(requests()) as AsyncIterable<Num>) {
+        got.push(m.n);
+        echoed();
+      }
     }, (err: unknown) => isCode(Status.CANCELLED)(err) && /producer broke/.test((err as GrpcError).details));
     assert.deepEqual(got, [1]);
     await (await seen.next()).aborted;
@@ -360,16 +365,18 @@ describe('client cancellation reaches the handler (row 16)', () => {
     // Node's stream.close(CANCEL) would half-close first, and the handler would sum a partial stream.
     for (let round = 0; round < 5; round++) {
       const controller = new AbortController();
+      let handlerCall: Awaited<ReturnType<typeof seen.next>> | undefined;
       async function* requests() {
         yield { n: 1 };
         yield { n: 2 };
-        await delay(10);
+        handlerCall = await seen.next(); // the handler is running: cancel it mid-stream
         controller.abort();
-        await delay(1000);
+        await delay(1000); // the abort ends the call while the request stream is still open
         yield { n: 3 };
       }
       await assert.rejects(client.Sum(requests(), { signal: controller.signal }), isCode(Status.CANCELLED));
-      await (await seen.next()).aborted;
+      assert.ok(handlerCall, 'the call was cancelled before the handler ran');
+      await handlerCall.aborted;
       // The handler's loop settles right after its signal aborts.
       if (sumOutcomes.length <= round) await within(new Promise<void>((resolve) => (sumSettled = resolve)), 3000, 'the Sum handler settling');
       assert.equal(sumOutcomes[round], `threw ${Status.CANCELLED}`);
