@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '../src/tls/index.ts';
+import { opensslBinary } from '../test/helpers/tools.ts';
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -27,6 +28,7 @@ async function timeOurs(iterations) {
 }
 
 function timeOpenssl(iterations) {
+  const openssl = opensslBinary();
   const dir = mkdtempSync(join(tmpdir(), 'bench-cert-'));
   const args = [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521', '-nodes', '-days', '10950',
@@ -37,7 +39,7 @@ function timeOpenssl(iterations) {
     const times = [];
     for (let i = 0; i <= iterations; i++) {
       const start = performance.now();
-      const result = spawnSync('openssl', args, { encoding: 'utf8' });
+      const result = spawnSync(openssl, args, { encoding: 'utf8' });
       const elapsed = performance.now() - start;
       if (result.error || result.status !== 0) {
         throw new Error(`openssl req failed (is openssl installed?): ${result.error?.message ?? result.stderr}`);

@@ -2,24 +2,22 @@
 //
 // - Library under test: the built package, dist/index.js (run `npm run build` first), imported by
 //   bench/grpc-server.mjs as users import it.
-// - Load generator: grpc-go (bench/go, built here with the Go toolchain at /usr/local/go/bin/go into
-//   .cache/bench), one process with GOMAXPROCS=1, so each server under test has the other core.
+// - Load generator: grpc-go (bench/go, built here with the Go on PATH or in $GO into .cache/bench),
+//   one process with GOMAXPROCS=1, so each server under test has the other core.
 // - Transport: a unix socket. Messages are raw bytes (no protobuf) so the gRPC layers are compared.
 // - Unary: 64-byte messages from 16 concurrent callers on one connection: calls/s, p50 and p99 latency.
 // - Stream: one bidi stream echoing 64 KiB messages: MB/s received back by the client (10^6 bytes).
 // Servers run one after the other, each `rounds` times alternating; the best round of each counts.
 // Numbers are informational: the tests never assert on speed. BENCH_PROFILE=1 also writes each server's
 // CPU profile (node --cpu-prof) to .cache/bench/profiles.
-// A plain node:http2 echo server (no gRPC logic) under the same load measured about 1.15-1.3× grpc-js's
-// unary calls/s here: the ceiling for any server on node:http2 with this load generator.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goBinary, goBuildEnv } from '../test/helpers/tools.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const GO = process.env.GO ?? '/usr/local/go/bin/go';
 const cacheDir = join(root, '.cache', 'bench');
 const loadgenPath = join(cacheDir, 'loadgen');
 const IMPLS = ['ours', 'grpc-js'];
@@ -27,15 +25,16 @@ const IMPLS = ['ours', 'grpc-js'];
 /** Builds the grpc-go load generator (a no-op when Go's build cache is warm). */
 function buildLoadgen() {
   mkdirSync(cacheDir, { recursive: true });
+  const go = goBinary();
   try {
-    execFileSync(GO, ['build', '-o', loadgenPath, '.'], {
+    execFileSync(go, ['build', '-o', loadgenPath, '.'], {
       cwd: join(root, 'bench', 'go'),
-      env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false', GOWORK: 'off' },
+      env: goBuildEnv({ GOFLAGS: '-mod=readonly -buildvcs=false' }),
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 15 * 60_000,
     });
   } catch (err) {
-    throw new Error(`building the grpc-go load generator (bench/go) with ${GO} failed: ${err.stderr?.toString() || err.message}`);
+    throw new Error(`building the grpc-go load generator (bench/go) with ${go} failed: ${err.stderr?.toString() || err.message}`);
   }
 }
 

@@ -5,7 +5,7 @@ import { createServer } from '../../src/grpc/server.js';
 import { GrpcError, Status } from '../../src/grpc/status.js';
 import { Metadata } from '../../src/grpc/metadata.js';
 import type { ServerCallContext, ServiceHandlers } from '../../src/grpc/service.js';
-import { CallsService, TestService, serve, tempDir, rawConnect, rawRequest, statusOf, encodeFrame, type Running } from './helpers.js';
+import { CallsService, TestService, serve, tempDir, rawConnect, rawRequest, statusOf, encodeFrame, within, type Running } from './helpers.js';
 import { collect } from '../helpers/streams.js';
 
 type Num = { n: number; data?: Uint8Array; text?: string };
@@ -195,6 +195,8 @@ describe('metadata both ways', () => {
   });
 
   it('responseHeader reaches onHeader and responseTrailer reaches onTrailer', async () => {
+    let headerSeen!: () => void;
+    const earlyHeaderSeen = new Promise<void>((resolve) => (headerSeen = resolve));
     const running = await serve(CallsService, {
       Unary: (req: Num, ctx: ServerCallContext) => {
         ctx.responseHeader.set('x-header', 'h').set('x-header-bin', Uint8Array.of(1, 2));
@@ -204,8 +206,8 @@ describe('metadata both ways', () => {
       Count: async function* (_req: Num, ctx: ServerCallContext) {
         ctx.responseHeader.set('x-early', 'yes');
         ctx.sendHeader();
-        // The header is out before any message; the client sees it while this waits.
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // The header is out before any message: the first message waits until the client has it.
+        await within(earlyHeaderSeen, 5000, 'the client seeing the early header');
         yield { n: 1 };
       },
     });
@@ -222,7 +224,13 @@ describe('metadata both ways', () => {
 
       let earlyHeaderAt: number | undefined;
       let firstMessageAt: number | undefined;
-      for await (const _ of client.Count({ n: 1 }, { onHeader: (md: Metadata) => md.get('x-early') === 'yes' && (earlyHeaderAt = performance.now()) })) {
+      for await (const _ of client.Count({ n: 1 }, {
+        onHeader: (md: Metadata) => {
+          if (md.get('x-early') !== 'yes') return;
+          earlyHeaderAt = performance.now();
+          headerSeen();
+        },
+      })) {
         firstMessageAt = performance.now();
       }
       assert.ok(earlyHeaderAt !== undefined && firstMessageAt !== undefined && earlyHeaderAt < firstMessageAt);

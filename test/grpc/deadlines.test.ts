@@ -58,6 +58,10 @@ describe('deadlines', () => {
       },
     });
     client = createClient(CallsService, running.address);
+    // Connect first: the tests below give calls short deadlines, and on a loaded machine a first
+    // call can spend them on the TCP connect and HTTP/2 SETTINGS and never reach the handler.
+    await client.Unary({ n: 1 });
+    await seen.next();
   });
   after(async () => {
     await client.close();
@@ -66,10 +70,12 @@ describe('deadlines', () => {
 
   it('client deadline: DEADLINE_EXCEEDED at the client, and the handler\'s signal aborts', async () => {
     const started = Date.now();
-    await assert.rejects(client.Unary({ n: 0 }, { timeoutMs: 100 }), (err: unknown) => isCode(Status.DEADLINE_EXCEEDED)(err) && /deadline exceeded/.test((err as GrpcError).details));
-    assert.ok(Date.now() - started >= 95);
-    const call = await seen.next();
-    const reason = await call.aborted;
+    const call = client.Unary({ n: 0 }, { timeoutMs: 300 });
+    call.catch(() => {}); // awaited below, after the handler has seen it
+    const seenByHandler = await seen.next();
+    await assert.rejects(call, (err: unknown) => isCode(Status.DEADLINE_EXCEEDED)(err) && /deadline exceeded/.test((err as GrpcError).details));
+    assert.ok(Date.now() - started >= 295, `the call failed after ${Date.now() - started} ms, before its 300 ms deadline`);
+    const reason = await seenByHandler.aborted;
     assert.ok(reason instanceof GrpcError && (reason.code === Status.DEADLINE_EXCEEDED || reason.code === Status.CANCELLED), String(reason));
   });
 
@@ -108,10 +114,15 @@ describe('deadlines', () => {
   });
 
   it('defaultTimeoutMs applies to calls that give none', async () => {
-    const withDefault = createClient(CallsService, running.address, { defaultTimeoutMs: 80 });
+    const withDefault = createClient(CallsService, running.address, { defaultTimeoutMs: 300 });
     try {
-      await assert.rejects(withDefault.Unary({ n: 0 }), isCode(Status.DEADLINE_EXCEEDED));
-      await (await seen.next()).aborted;
+      await withDefault.Unary({ n: 1 }, { timeoutMs: 30_000 }); // connected, as in before()
+      await seen.next();
+      const call = withDefault.Unary({ n: 0 });
+      call.catch(() => {});
+      const seenByHandler = await seen.next();
+      await assert.rejects(call, isCode(Status.DEADLINE_EXCEEDED));
+      await seenByHandler.aborted;
     } finally {
       await withDefault.close();
     }
@@ -254,6 +265,7 @@ describe('the client sends RST_STREAM CANCEL on deadline and abort (docs/node-ht
 describe('client cancellation reaches the handler (docs/node-http2.md#cancellation)', () => {
   const seen = probe();
   const sumOutcomes: string[] = [];
+  let sumSettled: (() => void) | undefined; // wakes a test waiting for the next outcome
   let running: Running;
   let client: ReturnType<typeof createClient<typeof CallsService>>;
   before(async () => {
@@ -281,9 +293,11 @@ describe('client cancellation reaches the handler (docs/node-http2.md#cancellati
           for await (const r of requests) n += r.n;
         } catch (err) {
           sumOutcomes.push(`threw ${(err as GrpcError).code}`);
+          sumSettled?.();
           throw err;
         }
         sumOutcomes.push(`completed with ${n}`);
+        sumSettled?.();
         return { n };
       },
     });
@@ -329,14 +343,19 @@ describe('client cancellation reaches the handler (docs/node-http2.md#cancellati
   });
 
   it('a request iterable that throws cancels the call', async () => {
+    let echoed!: () => void;
+    const firstEcho = new Promise<void>((resolve) => (echoed = resolve));
     async function* requests() {
       yield { n: 1 };
-      await delay(20);
+      await within(firstEcho, 5000, 'the first echo'); // then break, with one message through
       throw new Error('producer broke');
     }
     const got: number[] = [];
     await assert.rejects(async () => {
-      for await (const m of client.Echo(requests()) as AsyncIterable<Num>) got.push(m.n);
+      for await (const m of client.Echo(requests()) as AsyncIterable<Num>) {
+        got.push(m.n);
+        echoed();
+      }
     }, (err: unknown) => isCode(Status.CANCELLED)(err) && /producer broke/.test((err as GrpcError).details));
     assert.deepEqual(got, [1]);
     await (await seen.next()).aborted;
@@ -346,18 +365,20 @@ describe('client cancellation reaches the handler (docs/node-http2.md#cancellati
     // Node's stream.close(CANCEL) would half-close first, and the handler would sum a partial stream.
     for (let round = 0; round < 5; round++) {
       const controller = new AbortController();
+      let handlerCall: Awaited<ReturnType<typeof seen.next>> | undefined;
       async function* requests() {
         yield { n: 1 };
         yield { n: 2 };
-        await delay(10);
+        handlerCall = await seen.next(); // the handler is running: cancel it mid-stream
         controller.abort();
-        await delay(1000);
+        await delay(1000); // the abort ends the call while the request stream is still open
         yield { n: 3 };
       }
       await assert.rejects(client.Sum(requests(), { signal: controller.signal }), isCode(Status.CANCELLED));
-      await (await seen.next()).aborted;
+      assert.ok(handlerCall, 'the call was cancelled before the handler ran');
+      await handlerCall.aborted;
       // The handler's loop settles right after its signal aborts.
-      for (let i = 0; i < 100 && sumOutcomes.length <= round; i++) await delay(5);
+      if (sumOutcomes.length <= round) await within(new Promise<void>((resolve) => (sumSettled = resolve)), 3000, 'the Sum handler settling');
       assert.equal(sumOutcomes[round], `threw ${Status.CANCELLED}`);
     }
     assert.deepEqual(sumOutcomes, Array(5).fill(`threw ${Status.CANCELLED}`));

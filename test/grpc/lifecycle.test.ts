@@ -22,11 +22,13 @@ describe('graceful close (docs/node-http2.md#graceful-shutdown)', () => {
   it('an in-flight call finishes; calls started meanwhile are refused with UNAVAILABLE', async () => {
     let started!: () => void;
     const inHandler = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const running = await serve(CallsService, {
       Unary: async (req: Num) => {
         if (req.n === 1) {
           started();
-          await delay(300);
+          await released; // in flight until the refused call below is done
         }
         return req;
       },
@@ -38,6 +40,7 @@ describe('graceful close (docs/node-http2.md#graceful-shutdown)', () => {
       const closing = running.server.close(10_000);
       await delay(50);
       await assert.rejects(client.Unary({ n: 2 }), isCode(Status.UNAVAILABLE));
+      release();
       assert.equal(((await inFlight) as Num).n, 1);
       await within(closing, 5000, 'close() after the last call ended');
     } finally {

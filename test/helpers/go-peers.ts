@@ -1,10 +1,10 @@
-// The Go peers of the interop tests, built on this machine at test time (never committed):
-// - modern host/plugin: newest hashicorp/go-plugin from the Go module proxy (test/go/modern);
-// - legacy host/plugin: Debian's go-plugin 1.0.1 source built by Debian's Go 1.19 in GOPATH mode
-//   (test/go/legacy), its missing grpc/protobuf/x-net/genproto sources linked in from the module
-//   cache into the gitignored test/go/gopath;
+// The Go peers of the interop tests, built on this machine at test time (never committed), all in
+// module mode with the Go found by goBinary() (tools.ts) and modules from the Go module proxy:
+// - modern host/plugin: newest hashicorp/go-plugin (test/go/modern);
+// - legacy host/plugin: hashicorp/go-plugin v1.0.1 with the grpc/protobuf versions its own go.mod
+//   names (test/go/legacy), so 1.0.1's plugin and host code paths are the ones under test;
 // - grpc-go's interop client and a loopback interop server around grpc-go's interop TestService.
-// Binaries land in test/go/bin, rebuilt only when the sources or toolchains change; a lock file
+// Binaries land in test/go/bin, rebuilt only when the sources or the toolchain change; a lock file
 // keeps parallel test processes from building at the same time.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,12 +18,14 @@ import {
   renameSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goBinary, goBuildEnv } from './tools.js';
+
+export { goBinary, goBuildEnv } from './tools.js';
 
 export interface GoPeers {
   /** newest go-plugin host: `modernHost [flags] -- <plugin command> [args...]` (test/go/modern/cmd/host) */
@@ -36,9 +38,9 @@ export interface GoPeers {
   interopServer: string;
   /** grpc-go health service and client over mutual TLS with given certificates (test/go/modern/cmd/mtls-peer) */
   mtlsPeer: string;
-  /** go-plugin 1.0.1 host (test/go/legacy/src/legacyhost) */
+  /** go-plugin 1.0.1 host (test/go/legacy/cmd/host) */
   legacyHost: string;
-  /** go-plugin 1.0.1 plugin (test/go/legacy/src/legacyplugin) */
+  /** go-plugin 1.0.1 plugin (test/go/legacy/cmd/plugin) */
   legacyPlugin: string;
 }
 
@@ -48,44 +50,25 @@ export const goPluginTestEnv = Object.freeze({
   cookieValue: 'test',
 });
 
-export const GO = '/usr/local/go/bin/go';
-const LEGACY_GO_CANDIDATES = ['/usr/lib/go-1.19/bin/go'];
-const DEBIAN_GOCODE = '/usr/share/gocode';
-const DEBIAN_GO_PLUGIN = join(DEBIAN_GOCODE, 'src/github.com/hashicorp/go-plugin/client.go');
-
 const root = fileURLToPath(new URL('../go/', import.meta.url));
-const modernDir = join(root, 'modern');
-const legacyDir = join(root, 'legacy');
-const gopathDir = join(root, 'gopath');
 export const GO_BIN_DIR = join(root, 'bin');
 const stampPath = join(GO_BIN_DIR, '.stamp');
 const lockPath = join(GO_BIN_DIR, '.lock');
 
-// Debian ships go-plugin 1.0.1 without its gRPC dependencies. Its regenerated test.pb.go needs
-// grpc >= 1.27 (SupportPackageIsVersion6) and golang/protobuf >= 1.3 (ProtoPackageIsVersion3);
-// grpc 1.29.1 is the last release on golang/protobuf's v1 API, so GOPATH mode needs nothing newer.
-// The other versions are the ones grpc 1.29.1's go.mod names. x/sys, hclog, yamux, oklog/run and
-// go-testing-interface come from Debian's /usr/share/gocode.
-const LEGACY_MODULES: ReadonlyArray<readonly [importPath: string, version: string]> = [
-  ['google.golang.org/grpc', 'v1.29.1'],
-  ['github.com/golang/protobuf', 'v1.3.5'],
-  ['golang.org/x/net', 'v0.0.0-20190311183353-d8887717615a'],
-  ['golang.org/x/text', 'v0.3.0'],
-  ['google.golang.org/genproto', 'v0.0.0-20190819201941-24fa4b261c55'],
-];
-
-// [binary name, package] per build; the names are what the GoPeers fields point at.
-const MODERN_PACKAGES = [
-  ['modern-host', './cmd/host'],
-  ['modern-plugin', './cmd/plugin'],
-  ['interop-server', './cmd/interop-server'],
-  ['interop-client', 'google.golang.org/grpc/interop/client'],
-  ['mtls-peer', './cmd/mtls-peer'],
-] as const;
-const LEGACY_PACKAGES = [
-  ['legacy-host', 'legacyhost'],
-  ['legacy-plugin', 'legacyplugin'],
-] as const;
+// [binary name, package] per Go module; the names are what the GoPeers fields point at.
+const MODULES = {
+  modern: [
+    ['modern-host', './cmd/host'],
+    ['modern-plugin', './cmd/plugin'],
+    ['interop-server', './cmd/interop-server'],
+    ['interop-client', 'google.golang.org/grpc/interop/client'],
+    ['mtls-peer', './cmd/mtls-peer'],
+  ],
+  legacy: [
+    ['legacy-host', './cmd/host'],
+    ['legacy-plugin', './cmd/plugin'],
+  ],
+} as const;
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const LOCK_WAIT_MS = 20 * 60_000;
@@ -94,8 +77,9 @@ let built: Promise<GoPeers> | undefined;
 
 /**
  * Builds every Go peer once per machine (cached by a hash of the sources, go.mod/go.sum and the
- * toolchains) and returns their absolute paths. Throws if Go or Debian's go-plugin is missing:
- * interop tests are never skipped.
+ * toolchain) and returns their absolute paths. Throws if Go is missing: interop tests are never
+ * skipped. Call it from a before() hook (hooks have no per-test timeout): a cold build downloads
+ * and compiles for minutes.
  */
 export function goPeers(): Promise<GoPeers> {
   built ??= Promise.resolve().then(buildOnce);
@@ -116,9 +100,9 @@ function peerPaths(): GoPeers {
 }
 
 async function buildOnce(): Promise<GoPeers> {
-  const legacyGo = requireToolchains();
+  const go = goBinary();
   const peers = peerPaths();
-  const hash = sourceHash(legacyGo);
+  const hash = sourceHash(go);
   const fresh = () =>
     existsSync(stampPath) &&
     readFileSync(stampPath, 'utf8') === hash &&
@@ -130,13 +114,12 @@ async function buildOnce(): Promise<GoPeers> {
   try {
     if (fresh()) return peers; // another test process built them while we waited
     const began = Date.now();
-    process.stderr.write('go-peers: building the Go interop peers into test/go/bin (a cold build takes minutes)\n');
+    process.stderr.write('go-peers: building the Go interop peers into test/go/bin (a cold build downloads modules and takes minutes)\n');
     const staging = join(GO_BIN_DIR, `.staging-${process.pid}`);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging);
     try {
-      buildModern(staging);
-      buildLegacy(staging, legacyGo);
+      for (const [module, packages] of Object.entries(MODULES)) buildModule(go, join(root, module), packages, staging);
       for (const name of readdirSync(staging)) renameSync(join(staging, name), join(GO_BIN_DIR, name));
     } finally {
       rmSync(staging, { recursive: true, force: true });
@@ -149,37 +132,15 @@ async function buildOnce(): Promise<GoPeers> {
   }
 }
 
-function requireToolchains(): string {
-  const legacyGo = LEGACY_GO_CANDIDATES.find((path) => existsSync(path)) ?? findDebianGo();
-  const missing: string[] = [];
-  if (!existsSync(GO)) missing.push(`the newest Go toolchain at ${GO}`);
-  if (!legacyGo) missing.push("Debian's Go 1.19 (package golang-1.19-go)");
-  if (!existsSync(DEBIAN_GO_PLUGIN)) {
-    missing.push(`Debian's go-plugin 1.0.1 source at ${dirname(DEBIAN_GO_PLUGIN)} (package golang-github-hashicorp-go-plugin-dev)`);
-  }
-  if (missing.length > 0 || !legacyGo) {
-    throw new Error(
-      `INTEROP TESTS NEED GO, AND THEY ARE NEVER SKIPPED. Missing: ${missing.join('; ')}. ` +
-        `Install Go at ${GO} (https://go.dev/dl) and run ` +
-        '`apt-get install golang-github-hashicorp-go-plugin-dev` (it brings golang-1.19-go), as .ci/run does.',
-    );
-  }
-  return legacyGo;
-}
-
-function findDebianGo(): string | undefined {
-  const listing = spawnSync('dpkg', ['-L', 'golang-1.19-go'], { encoding: 'utf8' });
-  if (listing.status !== 0) return undefined;
-  return listing.stdout.split('\n').find((line) => line.endsWith('/bin/go') && existsSync(line));
-}
-
-function sourceHash(legacyGo: string): string {
+function sourceHash(go: string): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ LEGACY_MODULES, MODERN_PACKAGES, LEGACY_PACKAGES }));
-  for (const tool of [GO, legacyGo, DEBIAN_GO_PLUGIN]) hash.update(`${tool}:${statSync(tool).mtimeMs}\n`);
-  for (const file of [...sourceFiles(modernDir), ...sourceFiles(join(legacyDir, 'src'))]) {
-    hash.update(`${relative(root, file)}\n`);
-    hash.update(readFileSync(file));
+  hash.update(JSON.stringify(MODULES));
+  hash.update(`${go}:${statSync(go).mtimeMs}\n`);
+  for (const module of Object.keys(MODULES)) {
+    for (const file of sourceFiles(join(root, module))) {
+      hash.update(`${relative(root, file)}\n`);
+      hash.update(readFileSync(file));
+    }
   }
   return hash.digest('hex');
 }
@@ -194,52 +155,13 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-function goEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', ...extra };
-  // Each toolchain must find its own GOROOT.
-  delete env.GOROOT;
-  return env;
-}
-
-function buildModern(out: string): void {
-  // -buildvcs=false: test/go sits in the project's git checkout, and VCS stamping would make the
-  // build depend on git's state.
-  const env = goEnv({ GOFLAGS: '-mod=mod -buildvcs=false', GOWORK: 'off' });
-  const staged = join(out, 'modern');
+/** `go build` of one module's packages into out, each binary under its GoPeers name. */
+function buildModule(go: string, moduleDir: string, packages: ReadonlyArray<readonly [name: string, pkg: string]>, out: string): void {
+  const staged = join(out, `.${packages[0]![0]}`);
   mkdirSync(staged);
-  run(GO, ['build', '-o', `${staged}/`, ...MODERN_PACKAGES.map(([, pkg]) => pkg)], modernDir, env);
-  for (const [name, pkg] of MODERN_PACKAGES) renameSync(join(staged, pkg.split('/').at(-1)!), join(out, name));
+  run(go, ['build', '-o', `${staged}/`, ...packages.map(([, pkg]) => pkg)], moduleDir, goBuildEnv());
+  for (const [name, pkg] of packages) renameSync(join(staged, pkg.split('/').at(-1)!), join(out, name));
   rmSync(staged, { recursive: true });
-}
-
-function buildLegacy(out: string, legacyGo: string): void {
-  linkLegacyModules();
-  const env = goEnv({
-    GO111MODULE: 'off',
-    GOFLAGS: '-buildvcs=false',
-    GOPATH: [legacyDir, gopathDir, DEBIAN_GOCODE].join(':'),
-  });
-  for (const [name, pkg] of LEGACY_PACKAGES) run(legacyGo, ['build', '-o', join(out, name), pkg], legacyDir, env);
-}
-
-/** Downloads LEGACY_MODULES through the Go module proxy and links them into test/go/gopath/src. */
-function linkLegacyModules(): void {
-  const env = goEnv({ GOFLAGS: '-mod=mod', GOWORK: 'off' });
-  mkdirSync(gopathDir, { recursive: true });
-  const stdout = run(GO, ['mod', 'download', '-json', ...LEGACY_MODULES.map(([path, v]) => `${path}@${v}`)], gopathDir, env);
-  // `go mod download -json` prints one indented JSON object per module; only their own closing
-  // braces stand alone on a line.
-  const modules = stdout
-    .split(/^\}$/m)
-    .filter((chunk) => chunk.trim() !== '')
-    .map((chunk) => JSON.parse(`${chunk}}`) as { Path: string; Dir?: string; Error?: string });
-  for (const module of modules) {
-    if (!module.Dir) throw new Error(`go mod download ${module.Path} failed: ${module.Error ?? 'no directory reported'}`);
-    const link = join(gopathDir, 'src', module.Path);
-    mkdirSync(dirname(link), { recursive: true });
-    rmSync(link, { recursive: true, force: true });
-    symlinkSync(module.Dir, link);
-  }
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {

@@ -12,7 +12,7 @@ import { loadProto, serviceOf } from '../../src/grpc/proto.js';
 import { GrpcError, Status } from '../../src/grpc/status.js';
 import type { ServerCallContext, ServiceDefinition, ServiceHandlers } from '../../src/grpc/service.js';
 import type { TlsServerOptions } from '../../src/http2/tls-options.js';
-import { GO, GO_BIN_DIR, goPeers, runGo, startGo } from './go-peers.js';
+import { GO_BIN_DIR, goBinary, goBuildEnv, goPeers, runGo, startGo } from './go-peers.js';
 
 export const INTEROP_PROTO_DIR = fileURLToPath(new URL('../fixtures/interop/', import.meta.url));
 
@@ -276,16 +276,17 @@ export function buildInteropPeers(): Promise<InteropPeers> {
     // Built under a private name and renamed: test processes running at once never see half a binary.
     const staging = `${interopGzip}.${process.pid}`;
     const args = ['build', '-o', staging, '.'];
+    const go = goBinary();
     try {
-      await run(GO, args, {
+      await run(go, args, {
         cwd: GZIP_PEER_DIR,
-        env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false', GOWORK: 'off' },
+        env: goBuildEnv({ GOFLAGS: '-mod=readonly -buildvcs=false' }),
         maxBuffer: 16 << 20,
         timeout: 15 * 60_000,
       });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`building the grpc-go gzip peer failed (${GO} ${args.join(' ')} in ${GZIP_PEER_DIR}): ${e.stderr || e.message}`);
+      throw new Error(`building the grpc-go gzip peer failed (${go} ${args.join(' ')} in ${GZIP_PEER_DIR}): ${e.stderr || e.message}`);
     }
     renameSync(staging, interopGzip);
     return { interopClient, interopServer, interopGzip };

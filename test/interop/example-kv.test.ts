@@ -4,10 +4,10 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GO, GO_BIN_DIR } from '../helpers/go-peers.js';
+import { GO_BIN_DIR, goBinary, goBuildEnv } from '../helpers/go-peers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GO_HOST_DIR = join(ROOT, 'examples/kv/go-host');
@@ -15,20 +15,11 @@ const GO_HOST = join(GO_BIN_DIR, 'kv-go-host');
 const RUN_TIMEOUT_MS = 30_000;
 
 before(() => {
-  if (!existsSync(GO)) {
-    throw new Error(`THE KV EXAMPLE TEST NEEDS GO, AND IT IS NEVER SKIPPED: install Go at ${GO} (https://go.dev/dl), as .ci/run does.`);
-  }
+  const go = goBinary();
   mkdirSync(GO_BIN_DIR, { recursive: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GOTOOLCHAIN: 'local',
-    GOFLAGS: '-mod=mod -buildvcs=false',
-    GOWORK: 'off',
-    CGO_ENABLED: '0',
-  };
-  delete env.GOROOT;
+  const env = goBuildEnv();
   const began = Date.now();
-  const build = spawnSync(GO, ['build', '-o', GO_HOST, '.'], { cwd: GO_HOST_DIR, env, encoding: 'utf8', timeout: 15 * 60_000 });
+  const build = spawnSync(go, ['build', '-o', GO_HOST, '.'], { cwd: GO_HOST_DIR, env, encoding: 'utf8', timeout: 15 * 60_000 });
   assert.equal(build.status, 0, `go build in ${GO_HOST_DIR} failed (${build.error ?? `exit ${build.status ?? build.signal}`}):\n${build.stderr}`);
   process.stderr.write(`example-kv: built ${GO_HOST} in ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
 });

@@ -1,17 +1,38 @@
 // Proves the Go peers against each other before our TS host, plugin and gRPC layer are tested
-// against them: newest hashicorp/go-plugin (host and plugin), Debian's go-plugin 1.0.1 (host and
+// against them: newest hashicorp/go-plugin (host and plugin), go-plugin 1.0.1 (host and
 // plugin), grpc-go's interop client against grpc-go's interop TestService.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { goPeers, runGo, startGo, type GoLine, type GoPeers, type GoResult } from '../helpers/go-peers.js';
+import { execFileSync } from 'node:child_process';
+import { goBinary, goPeers, runGo, startGo, type GoLine, type GoPeers, type GoResult } from '../helpers/go-peers.js';
 
 let peers: GoPeers;
 before(async () => {
   peers = await goPeers();
 }, { timeout: 900_000 });
+
+/** The module versions a Go binary was built with (`go version -m`), as path → version. */
+function builtWith(binary: string): Map<string, string> {
+  const out = execFileSync(goBinary(), ['version', '-m', binary], { encoding: 'utf8' });
+  return new Map([...out.matchAll(/^\s+dep\s+(\S+)\s+(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+describe('the Go peers are built on the go-plugin releases they stand for', () => {
+  it('legacy host and plugin: hashicorp/go-plugin v1.0.1 with the grpc-go its go.mod names (v1.14.0)', () => {
+    for (const binary of [peers.legacyHost, peers.legacyPlugin]) {
+      const deps = builtWith(binary);
+      assert.equal(deps.get('github.com/hashicorp/go-plugin'), 'v1.0.1', binary);
+      assert.equal(deps.get('google.golang.org/grpc'), 'v1.14.0', binary);
+    }
+  });
+
+  it('modern host and plugin: hashicorp/go-plugin v1.8.0', () => {
+    for (const binary of [peers.modernHost, peers.modernPlugin]) assert.equal(builtWith(binary).get('github.com/hashicorp/go-plugin'), 'v1.8.0', binary);
+  });
+});
 
 function step(result: GoResult, name: string): GoLine {
   const line = result.lines.find((l) => l.step === name);

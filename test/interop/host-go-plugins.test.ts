@@ -1,5 +1,5 @@
 // Our host (startPlugin) against real Go plugins: the newest hashicorp/go-plugin (Go module proxy) and
-// Debian's go-plugin 1.0.1, both serving go-plugin's own grpctest.Test at versions 1 and 2, plain and
+// go-plugin 1.0.1, both serving go-plugin's own grpctest.Test at versions 1 and 2, plain and
 // under AutoMTLS, plus the ways a plugin can misbehave before its handshake.
 import { describe, it, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ afterEach(killLeftovers);
 
 const kinds = [
   { name: 'the newest go-plugin', binary: () => peers.modernPlugin, modern: true },
-  { name: "Debian's go-plugin 1.0.1", binary: () => peers.legacyPlugin, modern: false },
+  { name: "go-plugin 1.0.1", binary: () => peers.legacyPlugin, modern: false },
 ] as const;
 
 for (const kind of kinds) {

@@ -212,7 +212,9 @@ for (const runtime of ['bun', 'deno'] as const) {
       await brokerRoundTrip(run);
       await run.test.PrintStdio({ stdout: Buffer.from('out\n'), stderr: Buffer.from('err\n') });
       assert.ok(await eventually(() => run.stdout().toString() === 'out\n' && run.stderr().toString() === 'err\n'), JSON.stringify([run.stdout().toString(), run.stderr().toString()]));
-      await killGracefully(run);
+      // On Deno the plugin may die inside Deno's own nghttp2 after answering Shutdown
+      // (denoland/deno#36788, Deno 2.9.6): killGracefully accepts exactly that crash there.
+      await killGracefully(run, { runtime });
     });
   });
 }

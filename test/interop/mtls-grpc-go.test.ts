@@ -21,14 +21,15 @@ let stranger: Certificate;
 const files: Record<string, string> = {};
 
 before(async () => {
-  peers = await goPeers();
   dir = mkdtempSync(join(tmpdir(), 'mtls-'));
+  peers = await goPeers();
   [ours, theirs, stranger] = await Promise.all([generateCertificate(), generateCertificate(), generateCertificate()]);
   for (const [name, cert] of Object.entries({ ours, theirs, stranger })) {
     writeFileSync((files[`${name}Cert`] = join(dir, `${name}.pem`)), cert.certPem);
     writeFileSync((files[`${name}Key`] = join(dir, `${name}.key`)), cert.keyPem);
   }
 });
+// dir is made before goPeers() can throw, so a failed before() leaves only its own error.
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function ourServer(address: string) {

@@ -1,4 +1,4 @@
-// Our plugin side under real Go hosts: the newest go-plugin (Go module proxy) and Debian's 1.0.1,
+// Our plugin side under real Go hosts: the newest go-plugin (Go module proxy) and go-plugin 1.0.1,
 // launching test/fixtures/ts-plugin (go-plugin's own grpctest.Test service) under Node, Bun and Deno.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,7 +55,7 @@ function assertBasic(result: GoResult, version: number): void {
 }
 
 for (const kind of ['modern', 'legacy'] as const) {
-  describe(`TS plugin under the ${kind === 'modern' ? 'newest go-plugin' : "Debian's go-plugin 1.0.1"} host`, { concurrency: 1 }, () => {
+  describe(`TS plugin under the ${kind === 'modern' ? 'newest go-plugin' : "go-plugin 1.0.1"} host`, { concurrency: 1 }, () => {
     for (const mtls of [false, true]) {
       it(`serves every test method and exits gracefully on Kill${mtls ? ' under AutoMTLS' : ''}`, async () => {
         assertBasic(await host(kind, [...(mtls ? ['-automtls'] : []), '-scenario', 'basic']), 2);

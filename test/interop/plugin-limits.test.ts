@@ -11,13 +11,20 @@ const Test = serviceOf(loadProto(fileURLToPath(new URL('../fixtures/goplugin/tes
 describe('plugin message size', () => {
   it('accepts a 20 MiB request by default, and a host limit still applies to responses', async () => {
     const logs: string[] = [];
-    const logger: Logger = { trace: () => {}, debug: () => {}, info: (m, f) => logs.push(`${m} ${JSON.stringify(f)}`), warn: () => {}, error: () => {} };
+    let printed!: () => void;
+    const printedLogged = new Promise<void>((resolve) => (printed = resolve));
+    const info = (m: string, f?: object) => {
+      logs.push(`${m} ${JSON.stringify(f)}`);
+      if (m === 'PrintKV') printed();
+    };
+    const logger: Logger = { trace: () => {}, debug: () => {}, info, warn: () => {}, error: () => {} };
     const plugin = await startPlugin({ command: PLUGIN, magicCookieKey: 'TEST_PLUGIN_MAGIC_COOKIE', magicCookieValue: 'test', versions: [2], logger });
     try {
       const test = plugin.client(Test) as any;
       const value = 'x'.repeat(20 * 1024 * 1024);
       await test.PrintKV({ Key: 'big', ValueString: value });
-      await new Promise((r) => setTimeout(r, 200));
+      // The plugin's log line reaches us through its stderr, after the call's answer.
+      await Promise.race([printedLogged, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       assert.ok(logs.some((l) => l.includes('PrintKV') && l.includes(`<${value.length} characters>`)), logs.join('\n'));
       // The connection still serves calls after a large message.
       assert.equal((await test.Double({ Input: 4 })).Output, 8);

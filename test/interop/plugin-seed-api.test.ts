@@ -1,5 +1,5 @@
 // The seed library's API (createGOPluginServer → { start, server, close, console }, MagicCookieError)
-// still works, under the newest go-plugin host and Debian's 1.0.1.
+// still works, under the newest go-plugin host and go-plugin 1.0.1.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

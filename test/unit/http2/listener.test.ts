@@ -86,17 +86,18 @@ describe('Http2Listener.close: finishes with idle peers (Node 20 server.close() 
 
   it('lets an in-flight stream finish before closing', async () => {
     const path = join(dir, 'inflight.sock');
-    let answer: (() => void) | undefined;
+    let arrived!: (answer: () => void) => void;
+    const streamArrived = new Promise<() => void>((resolve) => (arrived = resolve));
     const listener = await listen(`unix:${path}`, {
       onStream(stream) {
         stream.respond({ ':status': 200 });
         stream.resume();
-        answer = () => stream.end('late answer');
+        arrived(() => stream.end('late answer'));
       },
     });
     const channel = createChannel(`unix:${path}`);
     const reply = request(await channel.session(), 'q');
-    while (!answer) await new Promise((r) => setTimeout(r, 5));
+    const answer = await streamArrived;
     let closed = false;
     const closing = listener.close(60_000).then(() => (closed = true));
     await new Promise((r) => setTimeout(r, 50));

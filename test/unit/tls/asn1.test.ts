@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { opensslBinary } from '../../helpers/tools.ts';
 import {
   derBitString,
   derBoolean,
@@ -265,8 +266,8 @@ describe('openssl reads what we write', () => {
       derSet(derInteger(3), derInteger(1)),
       derImplicit(2, derIa5String('localhost')),
     );
-    const result = spawnSync('openssl', ['asn1parse', '-inform', 'DER', '-i'], { input: der, encoding: 'utf8' });
-    assert.equal(result.error, undefined, 'openssl must be installed (apt-get install openssl)');
+    const result = spawnSync(opensslBinary(), ['asn1parse', '-inform', 'DER', '-i'], { input: der, encoding: 'utf8' });
+    assert.equal(result.error, undefined, `openssl did not run: ${result.error?.message}`);
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.trim().split('\n').map((line) => line.replace(/^\s*\d+:d=\d+\s+hl=\d+\s+l=\s*\d+\s+/, '').replace(/\s+/g, ' ').trim());
     assert.deepEqual(lines, [

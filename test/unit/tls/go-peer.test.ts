@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,25 +12,19 @@ import { listen, type Http2Listener } from '../../../src/http2/listener.ts';
 import { createChannel } from '../../../src/http2/channel.ts';
 import { generateCertificate, hostClientTls, pluginServerTls, type Certificate } from '../../../src/tls/index.ts';
 import { dial, echo, post } from './peer.ts';
+import { goBinary, goBuildEnv } from '../../helpers/tools.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const GO = '/usr/local/go/bin/go';
 const PEER = join(root, 'test/go/bin/tlspeer');
 
 /** Builds the peer from source every run (cached by Go), into the gitignored test/go/bin. */
 function buildPeer(): void {
-  if (!existsSync(GO)) throw new Error(`the Go toolchain is required at ${GO} for the AutoMTLS interop tests; install Go there`);
+  const go = goBinary();
   mkdirSync(join(root, 'test/go/bin'), { recursive: true });
-  const result = spawnSync(GO, ['build', '-o', PEER, '.'], {
+  const result = spawnSync(go, ['build', '-o', PEER, '.'], {
     cwd: join(root, 'test/unit/tls/go-tls-peer'),
     encoding: 'utf8',
-    env: {
-      ...process.env,
-      GOFLAGS: '-mod=mod',
-      GOTOOLCHAIN: 'local',
-      GOCACHE: process.env.GOCACHE ?? join(root, 'test/go/gopath/cache'),
-      GOPATH: process.env.GOPATH ?? join(root, 'test/go/gopath'),
-    },
+    env: goBuildEnv(),
   });
   assert.equal(result.status, 0, `building the Go TLS peer failed: ${result.error?.message ?? ''}${result.stderr}`);
 }
@@ -45,8 +39,8 @@ let stranger: Certificate;
 const file = (name: string) => join(dir, name);
 
 before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tls-go-')); // first: after() removes it even when the build fails
   buildPeer();
-  dir = mkdtempSync(join(tmpdir(), 'tls-go-'));
   [ours, go, stranger] = await Promise.all([generateCertificate(), generateCertificate(), generateCertificate()]);
   for (const [name, cert] of [['ours', ours], ['go', go], ['stranger', stranger]] as const) {
     writeFileSync(file(`${name}.pem`), cert.certPem);

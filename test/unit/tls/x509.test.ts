@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCertificate, type Curve } from '../../../src/tls/index.ts';
 import { derChildren, derRead } from '../../../src/tls/asn1.ts';
+import { opensslBinary } from '../../helpers/tools.ts';
 
 const HOUR_MS = 3_600_000;
 const GO_PLUGIN_VALIDITY_HOURS = 262_980;
 
 function openssl(args: string[], input?: string | Uint8Array): string {
-  const result = spawnSync('openssl', args, { input, encoding: 'utf8' });
-  assert.equal(result.error, undefined, 'openssl must be installed for these tests (apt-get install openssl)');
+  const result = spawnSync(opensslBinary(), args, { input, encoding: 'utf8' });
+  assert.equal(result.error, undefined, `openssl did not run: ${result.error?.message}`);
   assert.equal(result.status, 0, `openssl ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -145,7 +146,7 @@ describe("the default certificate is go-plugin's AutoMTLS template (docs/protoco
   });
 
   it('openssl asn1parse -strictpem reads the whole PEM', () => {
-    const help = spawnSync('openssl', ['asn1parse', '-help'], { encoding: 'utf8' });
+    const help = spawnSync(opensslBinary(), ['asn1parse', '-help'], { encoding: 'utf8' });
     const strict = /-strictpem/.test(help.stdout + help.stderr) ? ['-strictpem'] : [];
     const out = openssl(['asn1parse', ...strict, '-in', certPath]);
     assert.match(out, /OBJECT\s+:ecdsa-with-SHA512/);

@@ -1,9 +1,9 @@
-// Command legacyhost is a go-plugin host built from Debian's hashicorp/go-plugin 1.0.1 (GOPATH
-// mode, Go 1.19): the modern host's flags, scenarios and JSON lines, minus what 1.0.1 lacks
+// Command host (legacy-host) is a go-plugin host built on hashicorp/go-plugin v1.0.1 from the Go
+// module proxy: the modern host's flags, scenarios and JSON lines, minus what 1.0.1 lacks
 // (-multiplex, -sync-stdout, -sync-stderr and the stdio scenario are refused with exit 2).
 //
-//	legacyhost [flags] -- <plugin command> [args...]
-//	legacyhost -scenario reattach -reattach '<json>'
+//	legacy-host [flags] -- <plugin command> [args...]
+//	legacy-host -scenario reattach -reattach '<json>'
 package main
 
 import (
@@ -28,7 +28,7 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	grpctest "github.com/hashicorp/go-plugin/test/grpc"
 
-	testplugin "legacytest"
+	testplugin "gopluginpeers/legacy/testplugin"
 )
 
 type options struct {
@@ -71,7 +71,7 @@ func main() {
 
 func parseFlags(args []string) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("legacyhost", flag.ContinueOnError)
+	fs := flag.NewFlagSet("legacy-host", flag.ContinueOnError)
 	fs.StringVar(&o.cookieKey, "cookie-key", testplugin.DefaultCookieKey, "magic cookie key")
 	fs.StringVar(&o.cookieValue, "cookie-value", testplugin.DefaultCookieValue, "magic cookie value")
 	versions := fs.String("versions", "1,2", "app protocol versions to offer, comma-separated")

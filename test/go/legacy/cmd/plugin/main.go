@@ -1,5 +1,5 @@
-// Command legacyplugin is a go-plugin plugin built from Debian's hashicorp/go-plugin 1.0.1 (GOPATH
-// mode, Go 1.19) serving go-plugin's "test" plugin (1.0.1's grpctest.Test: Double, PrintKV,
+// Command plugin (legacy-plugin) is a go-plugin plugin built on hashicorp/go-plugin v1.0.1 from the
+// Go module proxy, serving go-plugin's "test" plugin (1.0.1's grpctest.Test: Double, PrintKV,
 // Bidirectional, Stream) at app protocol versions 1 and 2. AutoMTLS is on whenever the host sets
 // PLUGIN_CLIENT_CERT. No stdio stream, no multiplexing, no debug mode (1.0.1 has none).
 //
@@ -28,7 +28,7 @@ import (
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 
-	testplugin "legacytest"
+	testplugin "gopluginpeers/legacy/testplugin"
 )
 
 // waitLimit bounds every "wait to be killed" so a broken host never leaves this process behind.

@@ -1,6 +1,6 @@
-// Package legacytest is go-plugin's "test" plugin for Debian's hashicorp/go-plugin 1.0.1 (GOPATH
-// mode, Go 1.19), using the grpctest package that 1.0.1 ships (no PrintStdio, no Panic).
-package legacytest
+// Package testplugin is go-plugin's "test" plugin for hashicorp/go-plugin v1.0.1, using the grpctest
+// package that 1.0.1 ships (no PrintStdio, no Panic).
+package testplugin
 
 import (
 	"context"
@@ -84,8 +84,8 @@ func (pingPong) Ping(context.Context, *grpctest.PingRequest) (*grpctest.PongResp
 	return &grpctest.PongResponse{Msg: "pong"}, nil
 }
 
+// 1.0.1's generated test.pb.go predates Unimplemented*Server: server implements every method.
 type server struct {
-	grpctest.UnimplementedTestServer
 	broker *plugin.GRPCBroker
 	logger hclog.Logger
 }
