@@ -1,4 +1,6 @@
-// gRPC throughput and latency: our server against @grpc/grpc-js's, in one run, under the same load.
+// gRPC throughput and latency, in one run under the same load: our server against @grpc/grpc-js's and
+// against a bare node:http2 responder (the limit: same wire bytes, no gRPC logic), and our client against
+// grpc-js's client driving the same grpc-go server.
 //
 // - Library under test: the built package, dist/index.js (run `npm run build` first), imported by
 //   bench/grpc-server.mjs as users import it.
@@ -7,20 +9,25 @@
 // - Transport: a unix socket. Messages are raw bytes (no protobuf) so the gRPC layers are compared.
 // - Unary: 64-byte messages from 16 concurrent callers on one connection: calls/s, p50 and p99 latency.
 // - Stream: one bidi stream echoing 64 KiB messages: MB/s received back by the client (10^6 bytes).
-// Servers run one after the other, each `rounds` times alternating; the best round of each counts.
-// Numbers are informational: the tests never assert on speed. BENCH_PROFILE=1 also writes each server's
-// CPU profile (node --cpu-prof) to .cache/bench/profiles.
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+//   (not for the bare responder, which answers unary calls only).
+// - Client: bench/grpc-client.mjs (ours, then grpc-js) makes the same unary calls against a grpc-go
+//   server (loadgen -serve, GOMAXPROCS=1): calls/s, p50, p99 as the client measures them.
+// Servers and clients run one after the other, `rounds` times alternating; the best round of each counts.
+// Numbers are informational: the tests never assert on speed. BENCH_PROFILE=1 adds one unary round per
+// server under `node --cpu-prof` and prints CPU and GC microseconds per call from the profile
+// (written to .cache/bench/profiles).
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { goBinary, goBuildEnv } from '../test/helpers/tools.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = join(root, '.cache', 'bench');
 const loadgenPath = join(cacheDir, 'loadgen');
-const IMPLS = ['ours', 'grpc-js'];
+const IMPLS = ['ours', 'grpc-js', 'bare'];
+const CLIENTS = ['ours', 'grpc-js'];
 
 /** Builds the grpc-go load generator (a no-op when Go's build cache is warm). */
 function buildLoadgen() {
@@ -38,13 +45,13 @@ function buildLoadgen() {
   }
 }
 
-function startServer(impl, socketPath, profileDir) {
-  const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${impl}-${Date.now()}.cpuprofile`] : []), join(root, 'bench', 'grpc-server.mjs'), impl, socketPath];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Spawns a child that prints "ready" once it listens; resolves to its stop(). */
+function startReady(name, command, args, env) {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the ${impl} bench server did not start within 20 s`));
+      reject(new Error(`the ${name} did not start within 20 s`));
     }, 20_000);
     child.stdout.on('data', (chunk) => {
       if (!String(chunk).includes('ready')) return;
@@ -52,7 +59,7 @@ function startServer(impl, socketPath, profileDir) {
       resolve({
         stop: () =>
           new Promise((done) => {
-            if (child.exitCode !== null) return done();
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.once('exit', () => done());
             child.kill('SIGTERM');
             setTimeout(() => child.kill('SIGKILL'), 5000).unref();
@@ -61,9 +68,41 @@ function startServer(impl, socketPath, profileDir) {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the ${impl} bench server exited (${code}) before it was ready`));
+      reject(new Error(`the ${name} exited (${code}) before it was ready`));
     });
   });
+}
+
+function startServer(impl, socketPath, profileFile) {
+  const prof = profileFile ? ['--cpu-prof', `--cpu-prof-dir=${dirname(profileFile)}`, `--cpu-prof-name=${basename(profileFile)}`] : [];
+  return startReady(`${impl} bench server`, process.execPath, [...prof, join(root, 'bench', 'grpc-server.mjs'), impl, socketPath], process.env);
+}
+
+/** Runs one client under test against the grpc-go server; returns its JSON result. */
+function runClient(impl, socketPath, timing) {
+  return new Promise((resolve, reject) => {
+    const args = [join(root, 'bench', 'grpc-client.mjs'), impl, socketPath, String(timing.warmupMs), String(timing.durationMs), '16'];
+    execFile(process.execPath, args, { cwd: root, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`the ${impl} bench client failed: ${stderr || err.message}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop()));
+    });
+  });
+}
+
+/** CPU and GC time of a profile, from its samples: everything but (idle), and (garbage collector). */
+function profileTimes(file) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName]));
+  let cpu = 0;
+  let gc = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const name = names.get(id);
+    if (name === '(idle)') return;
+    cpu += dt;
+    if (name === '(garbage collector)') gc += dt;
+  });
+  return { cpuUs: cpu, gcUs: gc };
 }
 
 function loadgen(args, timeoutMs) {
@@ -77,60 +116,126 @@ function loadgen(args, timeoutMs) {
 
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+const newBest = () => ({ callsPerSec: 0, p50Us: Infinity, p99Us: Infinity, mbPerSec: 0, errors: 0 });
+const alternate = (list, round) => (round % 2 === 0 ? list : [...list].reverse());
+
 /** @param {{ quick?: boolean, profile?: boolean }} options */
 export async function run({ quick = false, profile = process.env.BENCH_PROFILE === '1' } = {}) {
   if (!existsSync(join(root, 'dist', 'index.js'))) {
     throw new Error('dist/index.js is missing: run `npm run build` before the benchmark (it measures the built package)');
   }
   buildLoadgen();
-  const timing = quick ? { warmup: '200ms', duration: '1s', rounds: 1 } : { warmup: '1s', duration: '5s', rounds: 2 };
+  const timing = quick ? { warmupMs: 200, durationMs: 1000, rounds: 1 } : { warmupMs: 1000, durationMs: 3000, rounds: 3 };
   const profileDir = profile ? join(cacheDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'grpc-bench-'));
-  const best = Object.fromEntries(IMPLS.map((impl) => [impl, { callsPerSec: 0, p50Us: Infinity, p99Us: Infinity, mbPerSec: 0, errors: 0 }]));
+  const best = Object.fromEntries(IMPLS.map((impl) => [impl, newBest()]));
+  const bestClient = Object.fromEntries(CLIENTS.map((impl) => [impl, newBest()]));
+  const perCall = {};
+  const loadBefore = loadavg()[0];
+  const unaryArgs = ['-mode=unary', '-size=64', '-concurrency=16'];
   try {
     for (let round = 0; round < timing.rounds; round++) {
-      for (const impl of round % 2 === 0 ? IMPLS : [...IMPLS].reverse()) {
+      for (const impl of alternate(IMPLS, round)) {
         const socketPath = join(dir, `${impl}.sock`);
-        const server = await startServer(impl, socketPath, profileDir);
+        const server = await startServer(impl, socketPath);
         try {
-          const target = `unix://${socketPath}`;
-          const common = [`-target=${target}`, `-warmup=${timing.warmup}`, `-duration=${timing.duration}`];
-          const unary = loadgen([...common, '-mode=unary', '-size=64', '-concurrency=16'], 120_000);
-          const stream = loadgen([...common, '-mode=stream', '-size=65536', '-streams=1'], 120_000);
+          const common = [`-target=unix://${socketPath}`, `-warmup=${timing.warmupMs}ms`, `-duration=${timing.durationMs}ms`];
+          const unary = loadgen([...common, ...unaryArgs], 120_000);
           const b = best[impl];
           if (unary.callsPerSec > b.callsPerSec) Object.assign(b, { callsPerSec: unary.callsPerSec, p50Us: unary.p50Us, p99Us: unary.p99Us });
-          b.mbPerSec = Math.max(b.mbPerSec, stream.mbPerSec);
-          b.errors += unary.errors + stream.errors;
+          b.errors += unary.errors;
+          if (impl !== 'bare') {
+            const stream = loadgen([...common, '-mode=stream', '-size=65536', '-streams=1'], 120_000);
+            b.mbPerSec = Math.max(b.mbPerSec, stream.mbPerSec);
+            b.errors += stream.errors;
+          }
         } finally {
           await server.stop();
         }
       }
     }
+
+    // The client round: one grpc-go server, each client in its own process in turn.
+    const goSocket = join(dir, 'grpc-go.sock');
+    const goServer = await startReady('grpc-go bench server', loadgenPath, [`-serve=${goSocket}`], { ...process.env, GOMAXPROCS: '1' });
+    try {
+      for (let round = 0; round < timing.rounds; round++) {
+        for (const impl of alternate(CLIENTS, round)) {
+          const r = await runClient(impl, goSocket, timing);
+          const b = bestClient[impl];
+          if (r.callsPerSec > b.callsPerSec) Object.assign(b, { callsPerSec: r.callsPerSec, p50Us: r.p50Us, p99Us: r.p99Us });
+          b.errors += r.errors;
+        }
+      }
+    } finally {
+      await goServer.stop();
+    }
+
+    if (profileDir) {
+      for (const impl of IMPLS) {
+        const socketPath = join(dir, `${impl}-prof.sock`);
+        const file = join(profileDir, `${impl}-${Date.now()}.cpuprofile`);
+        const server = await startServer(impl, socketPath, file);
+        let unary;
+        try {
+          unary = loadgen([`-target=unix://${socketPath}`, '-warmup=0s', `-duration=${timing.durationMs}ms`, ...unaryArgs], 120_000);
+        } finally {
+          await server.stop();
+        }
+        const t = profileTimes(file);
+        // Every call the server answered: the measured ones and the connecting one.
+        const calls = unary.calls + 1;
+        perCall[impl] = { cpuUs: t.cpuUs / calls, gcUs: t.gcUs / calls, callsPerSec: unary.callsPerSec };
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const loadAfter = loadavg()[0];
 
   const ours = best['ours'];
   const js = best['grpc-js'];
+  const bare = best['bare'];
+  const cOurs = bestClient['ours'];
+  const cJs = bestClient['grpc-js'];
   const ratios = {
+    unaryVsBare: ours.callsPerSec / bare.callsPerSec,
     unaryCallsPerSec: ours.callsPerSec / js.callsPerSec,
-    streamMbPerSec: ours.mbPerSec / js.mbPerSec,
     p99: ours.p99Us / js.p99Us,
+    streamMbPerSec: ours.mbPerSec / js.mbPerSec,
+    clientCallsPerSec: cOurs.callsPerSec / cJs.callsPerSec,
+    clientP99: cOurs.p99Us / cJs.p99Us,
   };
-  console.log(`gRPC over a unix socket, grpc-go load generator; ${timing.rounds} round(s) of ${timing.duration}, best round shown`);
-  console.log('server    unary calls/s   p50 µs   p99 µs   64 KiB bidi MB/s   errors');
+  console.log(
+    `gRPC over a unix socket; ${timing.rounds} alternating round(s) of ${timing.durationMs} ms, best round shown; ` +
+      `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (2 cores: above 2 the machine was shared)`,
+  );
+  console.log('server (grpc-go load)   unary calls/s   p50 µs   p99 µs   64 KiB bidi MB/s   errors');
   for (const impl of IMPLS) {
     const b = best[impl];
-    console.log(
-      `${impl.padEnd(8)} ${fmt(b.callsPerSec).padStart(14)} ${fmt(b.p50Us).padStart(8)} ${fmt(b.p99Us).padStart(8)} ${fmt(b.mbPerSec, 1).padStart(18)} ${String(b.errors).padStart(8)}`,
-    );
+    const name = impl === 'bare' ? 'bare node:http2' : impl;
+    const mb = impl === 'bare' ? '-' : fmt(b.mbPerSec, 1);
+    console.log(`${name.padEnd(22)} ${fmt(b.callsPerSec).padStart(15)} ${fmt(b.p50Us).padStart(8)} ${fmt(b.p99Us).padStart(8)} ${mb.padStart(18)} ${String(b.errors).padStart(8)}`);
+  }
+  console.log('client (grpc-go server) unary calls/s   p50 µs   p99 µs');
+  for (const impl of CLIENTS) {
+    const b = bestClient[impl];
+    console.log(`${impl.padEnd(22)} ${fmt(b.callsPerSec).padStart(15)} ${fmt(b.p50Us).padStart(8)} ${fmt(b.p99Us).padStart(8)}`);
   }
   console.log(
-    `ours/grpc-js: unary calls/s ${fmt(ratios.unaryCallsPerSec, 2)}× (target ≥ 2), stream MB/s ${fmt(ratios.streamMbPerSec, 2)}× (target ≥ 1.3), ` +
-      `p99 ${fmt(ratios.p99, 2)}× (target ≤ 0.5)`,
+    `server: ours/bare unary calls/s ${fmt(ratios.unaryVsBare, 2)}× (target ≥ 0.9), ours/grpc-js unary calls/s ${fmt(ratios.unaryCallsPerSec, 2)}×, ` +
+      `p99 ${fmt(ratios.p99, 2)}× (target ≤ 0.7), 64 KiB bidi MB/s ${fmt(ratios.streamMbPerSec, 2)}× (target ≥ 1.3)`,
   );
-  if (profileDir) console.log(`CPU profiles of the servers: ${profileDir}`);
-  if (ours.errors + js.errors > 0) throw new Error(`the load generator saw ${ours.errors + js.errors} failed calls`);
-  return { ours, grpcJs: js, ratios };
+  console.log(`client: ours/grpc-js unary calls/s ${fmt(ratios.clientCallsPerSec, 2)}× (target ≥ 1.8), p99 ${fmt(ratios.clientP99, 2)}×`);
+  if (profileDir) {
+    console.log(`CPU profiles (one unary round each, ${timing.durationMs} ms, no warm-up; start-up included): ${profileDir}`);
+    for (const impl of IMPLS) {
+      const p = perCall[impl];
+      console.log(`  ${impl.padEnd(8)} ${fmt(p.cpuUs, 1).padStart(6)} µs CPU per call, ${fmt(p.gcUs, 1).padStart(5)} µs GC per call (${fmt(p.callsPerSec)} calls/s while profiled)`);
+    }
+  }
+  const errors = [...IMPLS.map((i) => best[i].errors), ...CLIENTS.map((i) => bestClient[i].errors)].reduce((a, b) => a + b, 0);
+  if (errors > 0) throw new Error(`the benchmark saw ${errors} failed calls`);
+  return { ours, grpcJs: js, bare, clients: bestClient, perCall, ratios };
 }

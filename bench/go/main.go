@@ -5,6 +5,7 @@
 //
 //	loadgen -target unix:///tmp/s.sock -mode unary  -size 64    -concurrency 16 -warmup 1s -duration 5s
 //	loadgen -target unix:///tmp/s.sock -mode stream -size 65536 -streams 1      -warmup 1s -duration 5s
+//	loadgen -serve /tmp/s.sock   (a grpc-go echo server for the client round, see serve.go)
 //
 // It prints one JSON object: unary {"calls","seconds","callsPerSec","p50Us","p99Us","errors"};
 // stream {"bytes","seconds","mbPerSec","errors"} (bytes echoed back to the client, 1 MB = 10^6 bytes).
@@ -51,7 +52,12 @@ func main() {
 	streams := flag.Int("streams", 1, "stream: concurrent bidi streams")
 	warmup := flag.Duration("warmup", time.Second, "load before measuring")
 	duration := flag.Duration("duration", 5*time.Second, "measured time")
+	serveOn := flag.String("serve", "", "run a grpc-go echo server on this unix socket path instead")
 	flag.Parse()
+	if *serveOn != "" {
+		serve(*serveOn)
+		return
+	}
 
 	conn, err := grpc.NewClient(*target,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
