@@ -9,7 +9,7 @@ import { FrameDecoder } from './framing.js';
 import { statusFromHttpStatus, statusFromRstCode } from './http-status.js';
 import { METADATA_BUDGET_BYTES, Metadata, type MetadataInit, metadataFromHeaders, metadataSize, metadataToHeaders } from './metadata.js';
 import { decodeGrpcMessage } from './percent.js';
-import { drained, toBuffer, writeMessage } from './stream-io.js';
+import { drained, toBuffer, writeMessage } from './messages.js';
 import { createQueue } from './queue.js';
 import { methodAliases, type CallOptions, type MethodDefinition, type ServiceClient, type ServiceDefinition } from './service.js';
 import { GrpcError, Status, parseStatus } from './status.js';
