@@ -3,13 +3,13 @@
 import http2 from 'node:http2';
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { createChannel, type Channel, type ChannelOptions } from '../http2/channel.js';
-import { ACCEPT_ENCODING, COMPRESSION_MIN_BYTES, compress, decompress, type Encoding } from './compression.js';
+import { callOutcome, type CallEndState } from './call-outcome.js';
+import { ACCEPT_ENCODING, type Encoding } from './compression.js';
 import { isGrpcContentType, GRPC_CONTENT_TYPE } from './content-type.js';
-import { FrameDecoder } from './framing.js';
-import { statusFromHttpStatus, statusFromRstCode } from './http-status.js';
+import { statusFromRequestError } from './http-status.js';
+import { MessageReader, drained, encodeMessage, endWithMessage, writeMessage } from './messages.js';
 import { METADATA_BUDGET_BYTES, Metadata, type MetadataInit, metadataFromHeaders, metadataSize, metadataToHeaders } from './metadata.js';
 import { decodeGrpcMessage } from './percent.js';
-import { drained, toBuffer, writeMessage } from './messages.js';
 import { createQueue } from './queue.js';
 import { methodAliases, type CallOptions, type MethodDefinition, type ServiceClient, type ServiceDefinition } from './service.js';
 import { GrpcError, Status, parseStatus } from './status.js';
@@ -71,36 +71,84 @@ interface CallConfig {
 
 function methodCaller(method: MethodDefinition, config: CallConfig): (input: any, options?: CallOptions) => any {
   if (!method.requestStream && !method.responseStream) {
-    return (request, options) => single(startCall(method, config, options, [request]));
+    return (request, options) => {
+      const response = new SingleResponse();
+      response.call = startCall(method, config, options, { single: request }, response);
+      return response.promise;
+    };
   }
   if (!method.requestStream && method.responseStream) {
-    return (request, options) => startCall(method, config, options, [request]).responses;
+    return (request, options) => streamedResponses(method, config, options, { single: request });
   }
   if (method.requestStream && !method.responseStream) {
-    return (requests, options) => single(startCall(method, config, options, requests));
+    return (requests, options) => {
+      const response = new SingleResponse();
+      response.call = startCall(method, config, options, { many: requests }, response);
+      return response.promise;
+    };
   }
-  return (requests, options) => startCall(method, config, options, requests).responses;
+  return (requests, options) => streamedResponses(method, config, options, { many: requests });
 }
 
-async function single(call: Call): Promise<unknown> {
-  let result: { value: unknown } | undefined;
-  for await (const value of call.responses) {
-    if (result) {
-      call.cancel(new GrpcError(Status.UNIMPLEMENTED, 'the server sent more than one response message to a unary call'));
-      continue;
-    }
-    result = { value };
-  }
-  if (!result) throw new GrpcError(Status.UNIMPLEMENTED, 'the server sent no response message to a unary call');
-  return result.value;
+/** Where a call's decoded responses go: a queue the caller iterates, or one unary result. */
+interface ResponseSink {
+  push(value: unknown): void;
+  end(): void;
+  fail(err: unknown): void;
 }
+
+/** The response of a unary or client-streaming call: exactly one message, then OK. */
+class SingleResponse implements ResponseSink {
+  readonly promise: Promise<unknown>;
+  call: Call | undefined;
+  #count = 0;
+  #value: unknown;
+  #resolve!: (value: unknown) => void;
+  #reject!: (err: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  push(value: unknown): void {
+    if (this.#count++ === 0) this.#value = value;
+    else this.call?.cancel(new GrpcError(Status.UNIMPLEMENTED, 'the server sent more than one response message to a unary call'));
+  }
+
+  end(): void {
+    if (this.#count === 0) this.#reject(new GrpcError(Status.UNIMPLEMENTED, 'the server sent no response message to a unary call'));
+    else this.#resolve(this.#value);
+  }
+
+  fail(err: unknown): void {
+    this.#reject(err);
+  }
+}
+
+function streamedResponses(method: MethodDefinition, config: CallConfig, options: CallOptions | undefined, requests: Requests): AsyncIterable<unknown> {
+  let call: Call | undefined;
+  const queue = createQueue<unknown>({
+    onFull: () => call?.pause(),
+    onDrain: () => call?.resume(),
+    onCancel: () => call?.cancel(new GrpcError(Status.CANCELLED, 'the caller stopped reading the responses')),
+  });
+  call = startCall(method, config, options, requests, queue);
+  return queue;
+}
+
+/** One request message (unary, server-streaming), or the caller's stream of them. */
+type Requests = { single: unknown; many?: undefined } | { many: Iterable<unknown> | AsyncIterable<unknown>; single?: undefined };
 
 interface Call {
-  responses: AsyncIterable<unknown>;
   cancel(err: GrpcError): void;
+  pause(): void;
+  resume(): void;
 }
 
-function startCall(method: MethodDefinition, config: CallConfig, options: CallOptions = {}, requests: Iterable<unknown> | AsyncIterable<unknown>): Call {
+function startCall(method: MethodDefinition, config: CallConfig, options: CallOptions = {}, requests: Requests, responses: ResponseSink): Call {
   let stream: ClientHttp2Stream | undefined;
   let settled = false;
   let timer: NodeJS.Timeout | undefined;
@@ -109,14 +157,9 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   // Node's stream.close(CANCEL) first half-closes an open request side (an empty DATA frame with
   // END_STREAM) and sends the RST in a later write, so a server can take a cancelled request stream as
   // complete. Aborting the signal given to request() sends RST_STREAM CANCEL alone
-  // (docs/node-http2.md#client-destroy-looks-like-a-normal-end).
-  const reset = new AbortController();
-
-  const responses = createQueue<unknown>({
-    onFull: () => stream?.pause(),
-    onDrain: () => stream?.resume(),
-    onCancel: () => cancel(new GrpcError(Status.CANCELLED, 'the caller stopped reading the responses')),
-  });
+  // (docs/node-http2.md#client-destroy-looks-like-a-normal-end). A single request is written and its
+  // request side ended at once, so the signal is needed only for streamed requests.
+  const reset = requests.many === undefined ? undefined : new AbortController();
 
   const finish = (err?: GrpcError) => {
     if (settled) return;
@@ -131,17 +174,25 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   const cancel = (err: GrpcError) => {
     if (settled) return;
     localError = err;
-    if (stream && !stream.closed && !stream.destroyed) reset.abort();
+    if (stream && !stream.closed && !stream.destroyed) {
+      if (reset) reset.abort();
+      else stream.close(http2.constants.NGHTTP2_CANCEL);
+    }
     finish(err);
   };
   function onAbort() {
     const reason = signal?.reason;
     cancel(reason instanceof GrpcError ? reason : new GrpcError(Status.CANCELLED, 'the call was cancelled by the caller', { cause: reason }));
   }
+  const call: Call = {
+    cancel,
+    pause: () => stream?.pause(),
+    resume: () => stream?.resume(),
+  };
 
   if (signal?.aborted) {
     onAbort();
-    return { responses, cancel };
+    return call;
   }
   signal?.addEventListener('abort', onAbort);
 
@@ -151,16 +202,18 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
     timer = setTimeout(() => cancel(new GrpcError(Status.DEADLINE_EXCEEDED, `deadline exceeded after ${timeoutMs} ms`)), Math.max(0, timeoutMs));
   }
 
-  let metadata: Metadata;
-  try {
-    metadata = config.base ? config.base.clone() : new Metadata();
-    if (options.metadata !== undefined) metadata.merge(options.metadata);
-    if (metadataSize(metadata) > METADATA_BUDGET_BYTES) {
-      throw new GrpcError(Status.INTERNAL, `request metadata is ${metadataSize(metadata)} bytes, over the ${METADATA_BUDGET_BYTES}-byte limit peers enforce`);
+  let metadata: Metadata | undefined;
+  if (config.base || options.metadata !== undefined) {
+    try {
+      metadata = config.base ? config.base.clone() : new Metadata();
+      if (options.metadata !== undefined) metadata.merge(options.metadata);
+      if (metadataSize(metadata) > METADATA_BUDGET_BYTES) {
+        throw new GrpcError(Status.INTERNAL, `request metadata is ${metadataSize(metadata)} bytes, over the ${METADATA_BUDGET_BYTES}-byte limit peers enforce`);
+      }
+    } catch (err) {
+      finish(GrpcError.from(err, Status.INTERNAL));
+      return call;
     }
-  } catch (err) {
-    finish(GrpcError.from(err, Status.INTERNAL));
-    return { responses, cancel };
   }
 
   config.channel.session().then(
@@ -178,13 +231,12 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       headers['user-agent'] = USER_AGENT;
       headers['grpc-accept-encoding'] = ACCEPT_ENCODING;
       if (config.compression) headers['grpc-encoding'] = config.compression;
-      metadataToHeaders(metadata, headers);
+      if (metadata) metadataToHeaders(metadata, headers);
       let s: ClientHttp2Stream;
       try {
-        s = session.request(headers, { signal: reset.signal });
+        s = reset ? session.request(headers, { signal: reset.signal }) : session.request(headers);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ERR_HTTP2_OUT_OF_STREAMS' || code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION') {
+        if (statusFromRequestError((err as NodeJS.ErrnoException).code) === Status.UNAVAILABLE) {
           config.channel.retire(session);
           finish(new GrpcError(Status.UNAVAILABLE, `cannot start the call on ${config.channel.target}: ${(err as Error).message}`, { cause: err }));
         } else {
@@ -195,7 +247,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       stream = s;
       config.channel.track(s);
       readResponse(s);
-      void writeRequests(s);
+      if (requests.many === undefined) writeSingle(s, requests.single);
+      else void writeRequests(s, requests.many);
     },
     (err: Error) => finish(new GrpcError(Status.UNAVAILABLE, err.message, { cause: err })),
   );
@@ -203,9 +256,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   function readResponse(s: ClientHttp2Stream): void {
     // Taken now: Node clears stream.session when the stream is destroyed, before 'close' is emitted.
     const session = s.session;
-    const decoder = new FrameDecoder(config.maxReceive);
-    let encoding: string | undefined;
-    let status: { code: Status; details: string; trailers: Metadata } | undefined;
+    const reader = new MessageReader(method.responseDeserialize, config.maxReceive, 'response');
+    let status: CallEndState['status'];
     let httpStatus: number | undefined;
     let contentTypeOk = true;
     let streamError: Error | undefined;
@@ -225,12 +277,12 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
     s.on('response', (h, flags, raw?: unknown) => {
       httpStatus = Number(h[':status']);
       contentTypeOk = isGrpcContentType(h['content-type'] as string | undefined);
-      encoding = h['grpc-encoding'] as string | undefined;
+      reader.encoding = h['grpc-encoding'] as string | undefined;
       const trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
       if (trailersOnly) {
         fromTrailers(h, rawList(raw));
-      } else {
-        options.onHeader?.(metadataFromHeaders(h, rawList(raw)));
+      } else if (options.onHeader) {
+        options.onHeader(metadataFromHeaders(h, rawList(raw)));
       }
     });
     s.on('data', (chunk: Buffer) => {
@@ -241,17 +293,7 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       // (Deno may deliver DATA before the 'response' event: only a response seen to be non-gRPC is skipped.)
       if (httpStatus !== undefined && (httpStatus !== 200 || !contentTypeOk)) return;
       try {
-        for (const frame of decoder.push(chunk)) {
-          let payload = frame.payload;
-          if (frame.compressed) payload = decompress(encoding, payload, config.maxReceive);
-          let message: unknown;
-          try {
-            message = method.responseDeserialize(toBuffer(payload));
-          } catch (err) {
-            throw new GrpcError(Status.INTERNAL, `cannot decode the response message: ${(err as Error).message}`);
-          }
-          responses.push(message);
-        }
+        reader.push(chunk, responseSink);
       } catch (err) {
         const e = GrpcError.from(err, Status.INTERNAL);
         // A response the client cannot decode is INTERNAL, also in an encoding it does not know
@@ -265,60 +307,48 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
     });
     s.on('close', () => {
       if (settled) return;
-      if (localError) return finish(localError);
-      if (status) {
-        if (status.code === Status.OK) {
-          if (decoder.hasPartial) return finish(new GrpcError(Status.INTERNAL, 'the response ended inside a message'));
-          return finish();
-        }
-        return finish(new GrpcError(status.code, status.details, { metadata: status.trailers }));
-      }
-      if (httpStatus !== undefined && httpStatus !== 200) {
-        return finish(new GrpcError(statusFromHttpStatus(httpStatus), `the server answered HTTP ${httpStatus} without a gRPC status`));
-      }
-      if (httpStatus === 200 && !contentTypeOk) {
-        return finish(new GrpcError(Status.UNKNOWN, 'the server answered with a content-type that is not application/grpc'));
-      }
-      const rst = s.rstCode;
-      // When the connection drops, Node destroys the session and then closes its streams with a local
-      // CANCEL code: that is a lost connection (docs/node-http2.md#connection-loss), not a reset sent by the server.
-      const connectionLost = !session || session.destroyed;
-      // A server whose copy of the deadline fired first resets with CANCEL (grpc-go does); past our
-      // own deadline that is DEADLINE_EXCEEDED, whichever timer won the race.
-      if (rst === http2.constants.NGHTTP2_CANCEL && deadline !== undefined && Date.now() >= deadline) {
-        return finish(new GrpcError(Status.DEADLINE_EXCEEDED, `deadline exceeded after ${timeoutMs} ms (the server cancelled the call at its deadline)`));
-      }
-      if (!connectionLost && rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) {
-        const calm = rst === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM ? ': ENHANCE_YOUR_CALM, a server limit such as its header-field count or a flood guard' : '';
-        return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst}${calm})`));
-      }
-      if (connectionLost || streamError || session.closed) {
-        return finish(new GrpcError(Status.UNAVAILABLE, `the connection to ${config.channel.target} was lost${streamError ? `: ${streamError.message}` : ''}`, { cause: streamError }));
-      }
-      finish(new GrpcError(httpStatus === undefined ? Status.INTERNAL : Status.UNKNOWN, 'the server ended the call without a grpc-status'));
+      finish(
+        callOutcome({
+          localError,
+          status,
+          partialMessage: reader.hasPartial,
+          httpStatus,
+          contentTypeOk,
+          rstCode: s.rstCode,
+          connectionLost: !session || session.destroyed,
+          sessionClosed: session ? session.closed : true,
+          streamError,
+          timeoutMs,
+          pastDeadline: deadline !== undefined && Date.now() >= deadline,
+          target: config.channel.target,
+        }),
+      );
     });
   }
 
-  async function writeRequests(s: ClientHttp2Stream): Promise<void> {
+  const responseSink = { message: (value: unknown) => responses.push(value) };
+
+  function encode(value: unknown) {
+    return encodeMessage(method.requestSerialize, value, config.maxSend, config.compression, 'request');
+  }
+
+  function writeSingle(s: ClientHttp2Stream, value: unknown): void {
+    let message;
     try {
-      for await (const value of requests as AsyncIterable<unknown>) {
+      message = encode(value);
+    } catch (err) {
+      cancel(GrpcError.from(err, Status.INTERNAL));
+      return;
+    }
+    endWithMessage(s, message.payload, message.compressed);
+  }
+
+  async function writeRequests(s: ClientHttp2Stream, values: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
+    try {
+      for await (const value of values as AsyncIterable<unknown>) {
         if (settled || s.closed || s.destroyed) return;
-        let payload: Uint8Array;
-        try {
-          payload = method.requestSerialize(value ?? {});
-        } catch (err) {
-          throw new GrpcError(Status.INTERNAL, `cannot encode the request message: ${(err as Error).message}`);
-        }
-        if (payload.length > config.maxSend) {
-          throw new GrpcError(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${payload.length} vs. ${config.maxSend})`);
-        }
-        let compressed = false;
-        if (config.compression && payload.length >= COMPRESSION_MIN_BYTES) {
-          payload = compress(config.compression, payload);
-          compressed = true;
-        }
-        const ok = writeMessage(s, payload, compressed);
-        if (!ok) await drained(s);
+        const { payload, compressed } = encode(value);
+        if (!writeMessage(s, payload, compressed)) await drained(s);
       }
       if (!settled && !s.closed && !s.destroyed) s.end();
     } catch (err) {
@@ -326,7 +356,7 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
     }
   }
 
-  return { responses, cancel };
+  return call;
 }
 
 function rawList(raw: unknown): string[] | undefined {

@@ -1,4 +1,4 @@
-// HTTP status and RST_STREAM codes as gRPC statuses
+// HTTP status, RST_STREAM codes and node:http2 request errors as gRPC statuses
 // (https://github.com/grpc/grpc/blob/9c3f79deb70460750421f3dd75c2ed6a9af91ca3/doc/http-grpc-status-mapping.md;
 // docs/node-http2.md#reset-codes, #http-status-mapping).
 import { Status } from './status.js';
@@ -37,4 +37,13 @@ export function statusFromRstCode(code: number): Status {
     default:
       return Status.INTERNAL;
   }
+}
+
+/**
+ * A node:http2 error thrown by session.request(): the session can take no more streams (out of stream
+ * ids, GOAWAY received, destroyed), so the call is UNAVAILABLE and the channel should reconnect;
+ * undefined for anything else (a local bug: INTERNAL).
+ */
+export function statusFromRequestError(code: string | undefined): Status | undefined {
+  return code === 'ERR_HTTP2_OUT_OF_STREAMS' || code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION' ? Status.UNAVAILABLE : undefined;
 }
