@@ -31,7 +31,7 @@ describe('callOutcome: how a client call ended', () => {
     const err = callOutcome(ended({ status: { code: Status.NOT_FOUND, details: 'no such key', trailers } }));
     assert.equal(err?.code, Status.NOT_FOUND);
     assert.equal(err?.details, 'no such key');
-    assert.equal(err?.metadata.get('x-why'), 'because');
+    assert.equal(err?.metadata?.get('x-why'), 'because');
   });
 
   it('a local error wins over the server status and over a reset', () => {
