@@ -38,7 +38,8 @@ const FIRST_RESERVATION_BYTES = 4096;
  */
 export class FrameDecoder {
   readonly maxMessageSize: number;
-  #header = new Uint8Array(FRAME_HEADER_BYTES);
+  /** A prefix split across chunks; made when one first is (most prefixes arrive whole). */
+  #header: Uint8Array | undefined;
   #headerFill = 0;
   /** The claimed length of the message being received; -1 between messages. */
   #bodyLength = -1;
@@ -92,13 +93,13 @@ export class FrameDecoder {
         continue;
       }
       const take = Math.min(FRAME_HEADER_BYTES - this.#headerFill, chunk.length - at);
-      this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
+      (this.#header ??= new Uint8Array(FRAME_HEADER_BYTES)).set(chunk.subarray(at, at + take), this.#headerFill);
       this.#headerFill += take;
       at += take;
       if (this.#headerFill === FRAME_HEADER_BYTES) {
         this.#headerFill = 0;
-        const compressed = this.#flag(this.#header[0]!);
-        const length = readLength(this.#header, 1);
+        const compressed = this.#flag(this.#header![0]!);
+        const length = readLength(this.#header!, 1);
         this.#checkLength(length);
         if (length === 0) frames.push({ compressed, payload: new Uint8Array(0) });
         else this.#startBody(compressed, length);

@@ -123,7 +123,9 @@ export async function listen(address: string | Address, options: ListenOptions):
     // Deno may emit a stream that is already closed, without its session.
     if (session) {
       openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
-      stream.once('close', () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
+      // One shared listener, not a closure per stream; Node clears stream.session before 'close'.
+      (stream as CountedStream)[COUNTED_IN] = session;
+      stream.on('close', countClosed);
     }
     options.onStream(stream, headers, rawHeaders, session as ServerHttp2Session);
   });
@@ -219,6 +221,12 @@ async function shutDown(
  */
 /** Streams open per session, so an idle session can be closed at once. */
 const openStreams = new WeakMap<ServerHttp2Session, number>();
+const COUNTED_IN = Symbol('open stream of');
+type CountedStream = ServerHttp2Stream & { [COUNTED_IN]?: ServerHttp2Session };
+function countClosed(this: CountedStream): void {
+  const session = this[COUNTED_IN]!;
+  openStreams.set(session, (openStreams.get(session) ?? 1) - 1);
+}
 
 function closeGracefully(session: ServerHttp2Session): Promise<void> {
   if (session.closed || session.destroyed) return closedEvent(session);
