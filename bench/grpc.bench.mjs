@@ -12,7 +12,8 @@
 //   (not for the bare responder, which answers unary calls only).
 // - Client: bench/grpc-client.mjs (ours, then grpc-js) makes the same unary calls against a grpc-go
 //   server (loadgen -serve, GOMAXPROCS=1): calls/s, p50, p99 as the client measures them.
-// Servers and clients run one after the other, `rounds` times alternating; the best round of each counts.
+// Servers and clients run one after the other, `rounds` times alternating. The tables show each one's
+// best round; the ratios are the median over rounds of the ratio within each round.
 // Numbers are informational: the tests never assert on speed. BENCH_PROFILE=1 adds one unary round per
 // server under `node --cpu-prof` and prints CPU and GC microseconds per call from the profile
 // (written to .cache/bench/profiles).
@@ -125,17 +126,21 @@ export async function run({ quick = false, profile = process.env.BENCH_PROFILE =
     throw new Error('dist/index.js is missing: run `npm run build` before the benchmark (it measures the built package)');
   }
   buildLoadgen();
-  const timing = quick ? { warmupMs: 200, durationMs: 1000, rounds: 1 } : { warmupMs: 1000, durationMs: 3000, rounds: 3 };
+  const timing = quick ? { warmupMs: 200, durationMs: 1000, rounds: 1 } : { warmupMs: 500, durationMs: 2000, rounds: 5 };
   const profileDir = profile ? join(cacheDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'grpc-bench-'));
   const best = Object.fromEntries(IMPLS.map((impl) => [impl, newBest()]));
   const bestClient = Object.fromEntries(CLIENTS.map((impl) => [impl, newBest()]));
   const perCall = {};
+  /** Each round's results, for ratios of runs made minutes apart at most (the machine's load drifts). */
+  const rounds = [];
   const loadBefore = loadavg()[0];
   const unaryArgs = ['-mode=unary', '-size=64', '-concurrency=16'];
   try {
     for (let round = 0; round < timing.rounds; round++) {
+      const r = {};
+      rounds.push(r);
       for (const impl of alternate(IMPLS, round)) {
         const socketPath = join(dir, `${impl}.sock`);
         const server = await startServer(impl, socketPath);
@@ -145,9 +150,11 @@ export async function run({ quick = false, profile = process.env.BENCH_PROFILE =
           const b = best[impl];
           if (unary.callsPerSec > b.callsPerSec) Object.assign(b, { callsPerSec: unary.callsPerSec, p50Us: unary.p50Us, p99Us: unary.p99Us });
           b.errors += unary.errors;
+          r[impl] = { callsPerSec: unary.callsPerSec, p99Us: unary.p99Us };
           if (impl !== 'bare') {
             const stream = loadgen([...common, '-mode=stream', '-size=65536', '-streams=1'], 120_000);
             b.mbPerSec = Math.max(b.mbPerSec, stream.mbPerSec);
+            r[impl].mbPerSec = stream.mbPerSec;
             b.errors += stream.errors;
           }
         } finally {
@@ -163,6 +170,7 @@ export async function run({ quick = false, profile = process.env.BENCH_PROFILE =
       for (let round = 0; round < timing.rounds; round++) {
         for (const impl of alternate(CLIENTS, round)) {
           const r = await runClient(impl, goSocket, timing);
+          rounds[round][`client-${impl}`] = r;
           const b = bestClient[impl];
           if (r.callsPerSec > b.callsPerSec) Object.assign(b, { callsPerSec: r.callsPerSec, p50Us: r.p50Us, p99Us: r.p99Us });
           b.errors += r.errors;
@@ -199,16 +207,23 @@ export async function run({ quick = false, profile = process.env.BENCH_PROFILE =
   const bare = best['bare'];
   const cOurs = bestClient['ours'];
   const cJs = bestClient['grpc-js'];
+  // Each ratio is taken within a round, then the median over rounds: a load spike in one round moves
+  // one sample, not the figure.
+  const median = (f) => {
+    const v = rounds.map(f).sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
   const ratios = {
-    unaryVsBare: ours.callsPerSec / bare.callsPerSec,
-    unaryCallsPerSec: ours.callsPerSec / js.callsPerSec,
-    p99: ours.p99Us / js.p99Us,
-    streamMbPerSec: ours.mbPerSec / js.mbPerSec,
-    clientCallsPerSec: cOurs.callsPerSec / cJs.callsPerSec,
-    clientP99: cOurs.p99Us / cJs.p99Us,
+    unaryVsBare: median((r) => r.ours.callsPerSec / r.bare.callsPerSec),
+    unaryCallsPerSec: median((r) => r.ours.callsPerSec / r['grpc-js'].callsPerSec),
+    p99: median((r) => r.ours.p99Us / r['grpc-js'].p99Us),
+    p99VsBare: median((r) => r.ours.p99Us / r.bare.p99Us),
+    streamMbPerSec: median((r) => r.ours.mbPerSec / r['grpc-js'].mbPerSec),
+    clientCallsPerSec: median((r) => r['client-ours'].callsPerSec / r['client-grpc-js'].callsPerSec),
+    clientP99: median((r) => r['client-ours'].p99Us / r['client-grpc-js'].p99Us),
   };
   console.log(
-    `gRPC over a unix socket; ${timing.rounds} alternating round(s) of ${timing.durationMs} ms, best round shown; ` +
+    `gRPC over a unix socket; ${timing.rounds} alternating round(s) of ${timing.durationMs} ms; tables: best round; ratios: median of the per-round ratios; ` +
       `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (2 cores: above 2 the machine was shared)`,
   );
   console.log('server (grpc-go load)   unary calls/s   p50 µs   p99 µs   64 KiB bidi MB/s   errors');
@@ -225,7 +240,7 @@ export async function run({ quick = false, profile = process.env.BENCH_PROFILE =
   }
   console.log(
     `server: ours/bare unary calls/s ${fmt(ratios.unaryVsBare, 2)}× (target ≥ 0.9), ours/grpc-js unary calls/s ${fmt(ratios.unaryCallsPerSec, 2)}×, ` +
-      `p99 ${fmt(ratios.p99, 2)}× (target ≤ 0.7), 64 KiB bidi MB/s ${fmt(ratios.streamMbPerSec, 2)}× (target ≥ 1.3)`,
+      `p99 ${fmt(ratios.p99, 2)}× (target ≤ 0.7; ours/bare ${fmt(ratios.p99VsBare, 2)}×), 64 KiB bidi MB/s ${fmt(ratios.streamMbPerSec, 2)}× (target ≥ 1.3)`,
   );
   console.log(`client: ours/grpc-js unary calls/s ${fmt(ratios.clientCallsPerSec, 2)}× (target ≥ 1.8), p99 ${fmt(ratios.clientP99, 2)}×`);
   if (profileDir) {

@@ -192,12 +192,12 @@ export class ServerCall implements ServerCallContext, MessageSink<unknown> {
     return encodeMessage(this.#route.method.responseSerialize, value, this.#settings.maxSend, this.compressResponses ? this.#responseEncoding : undefined, 'response');
   }
 
-  /** Sends one streamed response; resolves once the stream can take more. */
-  async #send(value: unknown): Promise<void> {
+  /** Sends one streamed response; a promise only when the stream must drain before the next. */
+  #send(value: unknown): Promise<void> | undefined {
     if (this.phase === 'done') throw this.#abortReason ?? new GrpcError(Status.CANCELLED, 'the call has ended');
     const { payload, compressed } = this.#encode(value);
     this.sendHeader();
-    if (!writeMessage(this.#stream, payload, compressed)) await drained(this.#stream, this.signal);
+    return writeMessage(this.#stream, payload, compressed) ? undefined : drained(this.#stream, this.signal);
   }
 
   /** A unary or client-streaming result: header, message and end in one go, then the OK trailers. */
@@ -347,7 +347,8 @@ export class ServerCall implements ServerCallContext, MessageSink<unknown> {
   async #pipe(output: AsyncIterable<unknown> | Iterable<unknown>): Promise<void> {
     for await (const value of output) {
       if (this.phase === 'done') break;
-      await this.#send(value);
+      const drain = this.#send(value);
+      if (drain) await drain;
     }
   }
 
