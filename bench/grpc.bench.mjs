@@ -243,6 +243,8 @@ export async function run({ quick = false, profile = process.env.BENCH_PROFILE =
       `p99 ${fmt(ratios.p99, 2)}× (target ≤ 0.7; ours/bare ${fmt(ratios.p99VsBare, 2)}×), 64 KiB bidi MB/s ${fmt(ratios.streamMbPerSec, 2)}× (target ≥ 1.3)`,
   );
   console.log(`client: ours/grpc-js unary calls/s ${fmt(ratios.clientCallsPerSec, 2)}× (target ≥ 1.8), p99 ${fmt(ratios.clientP99, 2)}×`);
+  const each = (f) => rounds.map((r) => fmt(f(r), 2)).join(' ');
+  console.log(`per round: server ours/bare ${each((r) => r.ours.callsPerSec / r.bare.callsPerSec)}; ours/grpc-js ${each((r) => r.ours.callsPerSec / r['grpc-js'].callsPerSec)}; client ours/grpc-js ${each((r) => r['client-ours'].callsPerSec / r['client-grpc-js'].callsPerSec)}`);
   if (profileDir) {
     console.log(`CPU profiles (one unary round each, ${timing.durationMs} ms, no warm-up; start-up included): ${profileDir}`);
     for (const impl of IMPLS) {
