@@ -92,7 +92,8 @@ export function createServer(options: ServerOptions = {}): Server {
   }
 
   function handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: string[]): void {
-    stream.on('error', noop);
+    // Our listener has added one already; a second would turn the listener slot into an array per call.
+    if (stream.listenerCount('error') === 0) stream.on('error', noop);
     if (headers[':method'] !== 'POST') {
       respondPlain(stream, 405, `gRPC requires POST, got ${headers[':method']}`);
       return;
