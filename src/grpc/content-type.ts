@@ -4,6 +4,7 @@ export const GRPC_CONTENT_TYPE = 'application/grpc';
 
 export function isGrpcContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
+  if (value === GRPC_CONTENT_TYPE) return true;
   const v = value.toLowerCase();
   if (!v.startsWith(GRPC_CONTENT_TYPE)) return false;
   const rest = v.charAt(GRPC_CONTENT_TYPE.length);
