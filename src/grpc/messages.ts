@@ -15,14 +15,16 @@ export interface MessageSink<T> {
 }
 
 export class MessageReader<T> {
-  readonly #decoder: FrameDecoder;
+  /** Made when a chunk is not exactly whole messages: most unary requests arrive as one DATA frame. */
+  #decoder: FrameDecoder | undefined;
+  readonly #maxMessageSize: number;
   readonly #deserialize: (bytes: Uint8Array) => T;
   readonly #kind: MessageKind;
   /** The stream's grpc-encoding; the client learns it from the response headers, after construction. */
   encoding: string | undefined;
 
   constructor(deserialize: (bytes: Uint8Array) => T, maxMessageSize: number, kind: MessageKind, encoding?: string) {
-    this.#decoder = new FrameDecoder(maxMessageSize);
+    this.#maxMessageSize = maxMessageSize;
     this.#deserialize = deserialize;
     this.#kind = kind;
     this.encoding = encoding;
@@ -30,24 +32,34 @@ export class MessageReader<T> {
 
   /** True while part of a message has been received: a stream ending now is truncated. */
   get hasPartial(): boolean {
-    return this.#decoder.hasPartial;
+    return this.#decoder?.hasPartial ?? false;
   }
 
   /** Hands every message completed by `chunk` to `sink`; throws a GrpcError for a bad or oversized one. */
   push(chunk: Uint8Array, sink: MessageSink<T>): void {
-    const frames = this.#decoder.push(chunk);
-    for (let i = 0; i < frames.length; i++) {
-      const frame = frames[i]!;
-      let payload = frame.payload;
-      if (frame.compressed) payload = decompress(this.encoding, payload, this.#decoder.maxMessageSize);
-      let message: T;
-      try {
-        message = this.#deserialize(toBuffer(payload));
-      } catch (err) {
-        throw new GrpcError(Status.INTERNAL, `cannot decode the ${this.#kind} message: ${(err as Error).message}`);
+    if (this.#decoder === undefined && chunk.length >= FRAME_HEADER_BYTES) {
+      // One whole, valid message in the chunk: delivered without the decoder. Anything else (a bad flag,
+      // an oversized length, more or less than one message) goes to the decoder, which owns those rules.
+      const flag = chunk[0]!;
+      const length = ((chunk[1]! << 24) >>> 0) + (chunk[2]! << 16) + (chunk[3]! << 8) + chunk[4]!;
+      if (flag <= 1 && length <= this.#maxMessageSize && chunk.length === FRAME_HEADER_BYTES + length) {
+        this.#deliver(chunk.subarray(FRAME_HEADER_BYTES), flag === 1, sink);
+        return;
       }
-      sink.message(message, frame.compressed);
     }
+    const frames = (this.#decoder ??= new FrameDecoder(this.#maxMessageSize)).push(chunk);
+    for (let i = 0; i < frames.length; i++) this.#deliver(frames[i]!.payload, frames[i]!.compressed, sink);
+  }
+
+  #deliver(payload: Uint8Array, compressed: boolean, sink: MessageSink<T>): void {
+    if (compressed) payload = decompress(this.encoding, payload, this.#maxMessageSize);
+    let message: T;
+    try {
+      message = this.#deserialize(toBuffer(payload));
+    } catch (err) {
+      throw new GrpcError(Status.INTERNAL, `cannot decode the ${this.#kind} message: ${(err as Error).message}`);
+    }
+    sink.message(message, compressed);
   }
 }
 

@@ -25,6 +25,27 @@ describe('MessageReader: frames -> decompress -> deserialize', () => {
     assert.equal(reader.hasPartial, false);
   });
 
+  it('a chunk of exactly one message and the chunks after it decode the same way', () => {
+    const reader = new MessageReader(text, 1024, 'request');
+    const split = encodeFrame(bytes('split'));
+    assert.deepEqual(collect(reader, encodeFrame(bytes('whole')), split.subarray(0, 3), split.subarray(3), encodeFrame(bytes('again'))), [
+      ['whole', false],
+      ['split', false],
+      ['again', false],
+    ]);
+    assert.deepEqual(collect(reader, encodeFrame(new Uint8Array(0))), [['', false]]);
+  });
+
+  it('one whole message over the limit or with a bad flag fails as the decoder says', () => {
+    assert.throws(
+      () => collect(new MessageReader(text, 10, 'request'), encodeFrame(new Uint8Array(11))),
+      (e: unknown) => e instanceof GrpcError && e.code === Status.RESOURCE_EXHAUSTED && /11 vs\. 10/.test(e.details),
+    );
+    const flagged = encodeFrame(bytes('x'));
+    flagged[0] = 2;
+    assert.throws(() => collect(new MessageReader(text, 10, 'request'), flagged), (e: unknown) => e instanceof GrpcError && e.code === Status.INTERNAL && /invalid message flag 2/.test(e.details));
+  });
+
   it('a claimed length over the limit fails before anything is buffered', () => {
     const reader = new MessageReader(text, 10, 'request');
     assert.throws(
