@@ -35,6 +35,8 @@ export interface PluginOptions {
   stdioBufferBytes?: number;
   /** Exit the process after Shutdown, SIGTERM, or a vanished host; exit 1 on a start-up failure (default true). */
   exitProcess?: boolean;
+  /** Serve gRPC server reflection (grpc.reflection.v1 and v1alpha) for grpcurl and `go-plugin-ts call`; on in debug mode. */
+  reflection?: boolean;
   /** Read instead of process.env (tests). */
   env?: Env;
 }
@@ -128,7 +130,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   const maxReceive = options.maxReceiveMessageSize ?? DEFAULT_PLUGIN_MAX_MESSAGE_SIZE;
   const stdio = captureStdio({ bufferBytes: options.stdioBufferBytes });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info', write: (line) => stdio.writeStderr(line + '\n') });
-  const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize });
+  const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize, reflection: options.reflection });
   // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS, §5.1).
   const ownCertificate = env[PLUGIN_CLIENT_CERT] ? generateCertificate() : undefined;
   ownCertificate?.catch(() => {});
