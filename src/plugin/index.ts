@@ -7,6 +7,7 @@ export * from './socket-path.js';
 export * from './stdio-buffer.js';
 export * from './broker.js';
 export * from './serve.js';
+export { type DebugOptions, formatReattachInstructions, goReattachJson } from './debug.js';
 export * from './host.js';
 export { type ConnInfo, type StdioData, type HealthCheckResponse, type ServingStatus } from './internal-services.js';
 export { type Transport, defaultTransport } from './plugin-listener.js';

@@ -5,7 +5,9 @@ import { GrpcError, Status } from '../grpc/status.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
 import { generateCertificate, parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
+import { debugMode, defaultProviderAddress, formatReattachInstructions, type DebugOptions } from './debug.js';
 import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
+import type { ReattachConfig } from './host.js';
 import { formatHandshake } from './handshake.js';
 import type { LogLevel } from './hclog.js';
 import { createLogger, type Logger } from './logger.js';
@@ -44,6 +46,12 @@ export interface PluginOptions {
 export interface ServeOptions extends PluginOptions {
   /** The services per app protocol version, e.g. `{ 5: registerV5, 6: registerV6 }`. */
   versions: Record<number, RegisterVersion>;
+  /**
+   * Debug mode, also on with GO_PLUGIN_DEBUG=1: for a plugin started by hand. Skips the cookie check,
+   * serves the highest version without AutoMTLS and with reflection, prints how hosts reattach, leaves
+   * stdout to the terminal and runs until Ctrl-C (hosts reattached with Test: true do not stop it).
+   */
+  debug?: boolean | DebugOptions;
 }
 
 export interface PluginServer {
@@ -62,6 +70,8 @@ export interface PluginServer {
   close(): Promise<void>;
   /** Settles when serving has stopped. */
   readonly closed: Promise<void>;
+  /** In debug mode: what a host reattaches with. */
+  readonly reattachConfig?: ReattachConfig;
 }
 
 /** The cookie is missing or wrong: the program was run by hand, not by its go-plugin host. */
@@ -96,6 +106,8 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
     if (served.length === 0 || served.some((v) => !Number.isSafeInteger(v))) {
       throw new TypeError('versions must map at least one integer app protocol version to a register function');
     }
+    const debug = debugMode(options.debug, options.env ?? process.env);
+    if (debug) return await serveDebug(options, Math.max(...served), debug);
     const plugin = preparePlugin(options);
     const negotiated = negotiateVersion(served, plugin.env[PLUGIN_PROTOCOL_VERSIONS]);
     for (const item of negotiated.skipped) plugin.logger.warn('ignoring a PLUGIN_PROTOCOL_VERSIONS item that is not an integer', { item });
@@ -104,6 +116,27 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
   } catch (err) {
     return failStart(err, options.exitProcess ?? true);
   }
+}
+
+async function serveDebug(options: ServeOptions, version: number, debug: DebugOptions): Promise<PluginServer> {
+  // As a host would set it: the cookie matches, and no certificate or version list means no AutoMTLS
+  // and our own choice of version.
+  const env: Env = { ...(options.env ?? process.env), [options.magicCookieKey]: options.magicCookieValue };
+  delete env[PLUGIN_CLIENT_CERT];
+  delete env[PLUGIN_PROTOCOL_VERSIONS];
+  delete env[PLUGIN_MULTIPLEX_GRPC];
+  const plugin = preparePlugin({ ...options, env, reflection: options.reflection ?? true });
+  await options.versions[version]!(plugin.server, plugin.broker);
+  const running = await plugin.start(version, { debug: true });
+  const reattachConfig: ReattachConfig = { protocol: 'grpc', protocolVersion: version, network: running.network, address: running.address, pid: process.pid, test: true };
+  // Nobody streams stdio from a plugin run by hand: its output belongs on the terminal.
+  const held = plugin.stdio.drainHeld();
+  plugin.stdio.restore();
+  for (const bytes of held) process.stdout.write(bytes);
+  const text = formatReattachInstructions(reattachConfig, debug.providerAddress ?? defaultProviderAddress());
+  if (debug.print) debug.print(text);
+  else process.stdout.write(text);
+  return { ...running, reattachConfig };
 }
 
 function failStart(err: unknown, exitProcess: boolean): never {
@@ -119,7 +152,8 @@ export interface PreparedPlugin {
   readonly broker: Broker;
   readonly logger: Logger;
   readonly stdio: StdioRouter;
-  start(version: number): Promise<PluginServer>;
+  /** Listens and prints the handshake; in debug mode prints nothing and stops on Ctrl-C. */
+  start(version: number, mode?: { debug?: boolean }): Promise<PluginServer>;
 }
 
 /** Everything up to listening: synchronous, so the seed API can throw MagicCookieError at once. */
@@ -196,7 +230,10 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   let parentWatch: NodeJS.Timeout | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  const onSigint = () => {};
+  let debugging = false;
+  const onSigint = () => {
+    if (debugging) void stop('interrupted (Ctrl-C) in debug mode', 0);
+  };
   const onSigterm = () => void stop('SIGTERM', 0);
   const onExit = () => listener?.cleanup();
 
@@ -231,9 +268,10 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     logger.warn('the host asked for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC), which this plugin does not support');
   }
 
-  async function start(version: number): Promise<PluginServer> {
+  async function start(version: number, mode: { debug?: boolean } = {}): Promise<PluginServer> {
     if (started) throw new Error('the plugin server was already started');
     started = true;
+    debugging = mode.debug === true;
     let certDer: Uint8Array | undefined;
     const hostCert = env[PLUGIN_CLIENT_CERT];
     if (hostCert !== undefined && hostCert !== '') {
@@ -256,7 +294,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     parentWatch.unref();
 
     const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
-    stdio.writeStdout(line);
+    if (!debugging) stdio.writeStdout(line);
     markPluginStarted();
     logger.debug('plugin serving', { version, network: listener.network, address: listener.address, autoMTLS: certDer !== undefined });
     return {
