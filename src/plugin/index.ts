@@ -12,3 +12,4 @@ export * from './host.js';
 export { type ConnInfo, type StdioData, type HealthCheckResponse, type ServingStatus } from './internal-services.js';
 export { type Transport, defaultTransport } from './plugin-listener.js';
 export { DEFAULT_STDIO_BUFFER_BYTES } from './stdio.js';
+export { testPlugin, type TestPluginOptions, type TestPluginClient, type TestLogEntry } from './testing.js';

@@ -1,5 +1,6 @@
 // The plugin side of go-plugin (go-plugin-protocol.md §1, steps 2–11): cookie, version negotiation,
 // listener, AutoMTLS, internal services, the handshake line, then serving until the host shuts us down.
+import { Console } from 'node:console';
 import { createServer, type Server } from '../grpc/server.js';
 import { GrpcError, Status } from '../grpc/status.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
@@ -18,8 +19,15 @@ import { captureStdio, markPluginStarted, type StdioRouter } from './stdio.js';
 
 type Env = Record<string, string | undefined>;
 
+/** What a register function may use besides the server and broker: the plugin's logger and console. */
+export interface RegisterContext {
+  readonly logger: Logger;
+  /** A console whose output goes to the host through the stdio stream. */
+  readonly console: Console;
+}
+
 /** Adds the services of one app protocol version. */
-export type RegisterVersion = (server: Server, broker: Broker) => void | Promise<void>;
+export type RegisterVersion = (server: Server, broker: Broker, context: RegisterContext) => void | Promise<void>;
 
 export interface PluginOptions {
   magicCookieKey: string;
@@ -111,7 +119,7 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
     const plugin = preparePlugin(options);
     const negotiated = negotiateVersion(served, plugin.env[PLUGIN_PROTOCOL_VERSIONS]);
     for (const item of negotiated.skipped) plugin.logger.warn('ignoring a PLUGIN_PROTOCOL_VERSIONS item that is not an integer', { item });
-    await options.versions[negotiated.version]!(plugin.server, plugin.broker);
+    await options.versions[negotiated.version]!(plugin.server, plugin.broker, { logger: plugin.logger, console: plugin.stdio.console });
     return await plugin.start(negotiated.version);
   } catch (err) {
     return failStart(err, options.exitProcess ?? true);
@@ -126,17 +134,18 @@ async function serveDebug(options: ServeOptions, version: number, debug: DebugOp
   delete env[PLUGIN_PROTOCOL_VERSIONS];
   delete env[PLUGIN_MULTIPLEX_GRPC];
   const plugin = preparePlugin({ ...options, env, reflection: options.reflection ?? true });
-  await options.versions[version]!(plugin.server, plugin.broker);
+  // Nobody streams stdio from a plugin run by hand: its output belongs on the terminal.
+  const terminal = new Console({ stdout: process.stdout, stderr: process.stderr });
+  await options.versions[version]!(plugin.server, plugin.broker, { logger: plugin.logger, console: terminal });
   const running = await plugin.start(version, { debug: true });
   const reattachConfig: ReattachConfig = { protocol: 'grpc', protocolVersion: version, network: running.network, address: running.address, pid: process.pid, test: true };
-  // Nobody streams stdio from a plugin run by hand: its output belongs on the terminal.
   const held = plugin.stdio.drainHeld();
   plugin.stdio.restore();
   for (const bytes of held) process.stdout.write(bytes);
   const text = formatReattachInstructions(reattachConfig, debug.providerAddress ?? defaultProviderAddress());
   if (debug.print) debug.print(text);
   else process.stdout.write(text);
-  return { ...running, reattachConfig };
+  return { ...running, console: terminal, reattachConfig };
 }
 
 function failStart(err: unknown, exitProcess: boolean): never {
@@ -146,6 +155,13 @@ function failStart(err: unknown, exitProcess: boolean): never {
   process.exit(1);
 }
 
+export interface StartMode {
+  /** Debug mode: no handshake line, Ctrl-C stops the plugin. */
+  debug?: boolean;
+  /** Served inside another program (testPlugin): no signal handlers, no parent watch. */
+  inProcess?: boolean;
+}
+
 export interface PreparedPlugin {
   readonly env: Env;
   readonly server: Server;
@@ -153,16 +169,19 @@ export interface PreparedPlugin {
   readonly logger: Logger;
   readonly stdio: StdioRouter;
   /** Listens and prints the handshake; in debug mode prints nothing and stops on Ctrl-C. */
-  start(version: number, mode?: { debug?: boolean }): Promise<PluginServer>;
+  start(version: number, mode?: StartMode): Promise<PluginServer>;
 }
 
-/** Everything up to listening: synchronous, so the seed API can throw MagicCookieError at once. */
-export function preparePlugin(options: PluginOptions): PreparedPlugin {
+/**
+ * Everything up to listening: synchronous, so the seed API can throw MagicCookieError at once.
+ * `internals.stdio` replaces the process-wide capture (testPlugin serves inside the test's process).
+ */
+export function preparePlugin(options: PluginOptions, internals: { stdio?: StdioRouter } = {}): PreparedPlugin {
   const env = options.env ?? process.env;
   checkMagicCookie(options.magicCookieKey, options.magicCookieValue, env);
   const exitProcess = options.exitProcess ?? true;
   const maxReceive = options.maxReceiveMessageSize ?? DEFAULT_PLUGIN_MAX_MESSAGE_SIZE;
-  const stdio = captureStdio({ bufferBytes: options.stdioBufferBytes });
+  const stdio = internals.stdio ?? captureStdio({ bufferBytes: options.stdioBufferBytes });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info', write: (line) => stdio.writeStderr(line + '\n') });
   const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize, reflection: options.reflection });
   // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS, §5.1).
@@ -268,7 +287,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     logger.warn('the host asked for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC), which this plugin does not support');
   }
 
-  async function start(version: number, mode: { debug?: boolean } = {}): Promise<PluginServer> {
+  async function start(version: number, mode: StartMode = {}): Promise<PluginServer> {
     if (started) throw new Error('the plugin server was already started');
     started = true;
     debugging = mode.debug === true;
@@ -282,16 +301,19 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     }
     listener = await listenForPlugin(server, { transport: options.transport, env, tls: tls.server });
 
-    // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good, §8).
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigterm);
+    // Served inside a test's process (testPlugin), the process and its signals are not the plugin's.
+    if (!mode.inProcess) {
+      // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good, §8).
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigterm);
+      // Exit when the host has gone, so a SIGKILLed host leaves no orphan (go-plugin#210).
+      const parent = process.ppid;
+      parentWatch = setInterval(() => {
+        if (process.ppid !== parent) void stop('the host process exited', 0);
+      }, PARENT_POLL_MS);
+      parentWatch.unref();
+    }
     process.on('exit', onExit);
-    // Exit when the host has gone, so a SIGKILLed host leaves no orphan (go-plugin#210).
-    const parent = process.ppid;
-    parentWatch = setInterval(() => {
-      if (process.ppid !== parent) void stop('the host process exited', 0);
-    }, PARENT_POLL_MS);
-    parentWatch.unref();
 
     const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
     if (!debugging) stdio.writeStdout(line);
