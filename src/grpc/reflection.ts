@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
 import { fileDescriptorsOf } from './descriptors.js';
+import { attachPackagedDescriptors } from './packaged-protos.js';
 import type { BidiStreamMethod, ServiceDefinition, ServiceHandlers } from './service.js';
 import { GrpcError, Status } from './status.js';
 
@@ -324,6 +325,8 @@ function reflectionDefinition(pkg: string): ReflectionService {
 
 export const reflectionV1 = reflectionDefinition('grpc.reflection.v1');
 export const reflectionV1alpha = reflectionDefinition('grpc.reflection.v1alpha');
+attachPackagedDescriptors(reflectionV1, 'grpc/reflection/v1/reflection.proto', 'grpc.reflection.v1.ServerReflection');
+attachPackagedDescriptors(reflectionV1alpha, 'grpc/reflection/v1alpha/reflection.proto', 'grpc.reflection.v1alpha.ServerReflection');
 
 /**
  * Handlers answering from `served()`: the server's services by name with their definitions, read per

@@ -109,7 +109,7 @@ describe('debug mode against real hosts', () => {
     assert.equal(isRunning(plugin.child.pid!), true);
   });
 
-  it('serves reflection: grpcurl lists its services over the unix socket', async () => {
+  it('serves reflection: grpcurl lists and describes its services and calls health over the unix socket', async () => {
     const { stdout } = await run(grpcurl(), ['-plaintext', `unix://${plugin.ours.address}`, 'list'], { timeout: 60_000 });
     assert.deepEqual(stdout.trim().split('\n'), [
       'grpc.health.v1.Health',
@@ -120,6 +120,11 @@ describe('debug mode against real hosts', () => {
       'plugin.GRPCController',
       'plugin.GRPCStdio',
     ]);
+    // go-plugin's internal services are described too, from the .proto files the package ships.
+    const described = await run(grpcurl(), ['-plaintext', `unix://${plugin.ours.address}`, 'describe', 'plugin.GRPCBroker'], { timeout: 60_000 });
+    assert.match(described.stdout, /rpc StartStream \( stream \.plugin\.ConnInfo \) returns \( stream \.plugin\.ConnInfo \);/);
+    const health = await run(grpcurl(), ['-plaintext', '-d', '{"service":"plugin"}', `unix://${plugin.ours.address}`, 'grpc.health.v1.Health/Check'], { timeout: 60_000 });
+    assert.deepEqual(JSON.parse(health.stdout), { status: 'SERVING' });
   });
 
   it('leaves stdout to the terminal: what the plugin prints arrives on its real stdout', async () => {

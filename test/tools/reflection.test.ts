@@ -147,7 +147,20 @@ describe('our reflection server, read by real reflection clients', () => {
       const { stdout } = await run(reflectClient(), ['-addr', address, '-version', version, '-ext-type', 'legacy.Base', '-ext-number', '150', '-call', 'shop.v1.Catalog/GetItem', '-json', '{"itemId":"x1"}'], { timeout: 30_000 });
       const report = JSON.parse(stdout);
       assert.deepEqual(report.services, ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection', 'legacy.Legacy', 'shop.v1.Catalog']);
-      assert.deepEqual(report.files, ['catalog.proto', 'google/protobuf/empty.proto', 'google/protobuf/timestamp.proto', 'legacy.proto', 'sub/money.proto']);
+      assert.deepEqual(report.files, [
+        'catalog.proto',
+        'google/protobuf/empty.proto',
+        'google/protobuf/timestamp.proto',
+        'grpc/reflection/v1/reflection.proto',
+        'grpc/reflection/v1alpha/reflection.proto',
+        'legacy.proto',
+        'sub/money.proto',
+      ]);
+      // Every listed service, the reflection services too, has its file.
+      assert.deepEqual(Object.keys(report.errors).filter((k) => !k.startsWith('probe:')), []);
+      assert.deepEqual(report.methods['grpc.reflection.v1.ServerReflection'].map((m: any) => [m.name, m.input, m.clientStream, m.serverStream]), [
+        ['ServerReflectionInfo', 'grpc.reflection.v1.ServerReflectionRequest', true, true],
+      ]);
       assert.deepEqual(
         report.methods['shop.v1.Catalog'].map((m: any) => [m.name, m.input, m.output, m.clientStream, m.serverStream]),
         [
