@@ -1,6 +1,6 @@
 // Command-line options shared by inspect and call: how to reach the plugin as a host would.
 import { KNOWN_HOSTS, type KnownHost } from '../plugin/env.js';
-import type { ReattachConfig } from '../plugin/host.js';
+import type { ReattachConfig, StartPluginOptions } from '../plugin/host.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -146,4 +146,17 @@ export function parseReattach(text: string): ReattachConfig {
     throw new UsageError('--reattach needs protocolVersion, network, address and pid');
   }
   return { protocol: 'grpc', protocolVersion: config.protocolVersion, network: config.network, address: config.address, pid: config.pid, ...(config.test ? { test: true } : {}), ...(config.tls ? { tls: config.tls } : {}) };
+}
+
+/** startPlugin's options for the target: launch its command, or reattach. */
+export function startOptions(target: PluginTarget): StartPluginOptions {
+  return {
+    ...(target.command.length ? { command: target.command[0], args: target.command.slice(1) } : {}),
+    ...(target.reattach ? { reattach: target.reattach } : {}),
+    magicCookieKey: target.magicCookieKey,
+    magicCookieValue: target.magicCookieValue,
+    versions: target.versions,
+    autoMTLS: target.autoMTLS,
+    startTimeoutMs: target.startTimeoutMs,
+  };
 }

@@ -6,7 +6,7 @@ import { createClient } from '../grpc/client.js';
 import type { MethodDefinition } from '../grpc/service.js';
 import { GrpcError, statusName } from '../grpc/status.js';
 import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
-import { parseTarget, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
+import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
 import { checkFields, findMethod, jsonMethod, schemaFromProto, schemaFromReflection, type Schema } from './schema.js';
 
 const USAGE = `usage: go-plugin-ts call [options] [--] <plugin command> [args…] <Service/Method> [json]
@@ -48,13 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   let plugin: PluginClient;
   try {
     plugin = await startPlugin({
-      ...(target.command.length ? { command: target.command[0], args: target.command.slice(1) } : {}),
-      ...(target.reattach ? { reattach: target.reattach } : {}),
-      magicCookieKey: target.magicCookieKey,
-      magicCookieValue: target.magicCookieValue,
-      versions: target.versions,
-      autoMTLS: target.autoMTLS,
-      startTimeoutMs: target.startTimeoutMs,
+      ...startOptions(target),
       // What the plugin prints goes to our stderr: stdout carries only responses.
       onStdout: (data) => process.stderr.write(data),
       onStderr: (data) => process.stderr.write(data),

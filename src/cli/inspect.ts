@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
 import type { Logger } from '../plugin/logger.js';
-import { parseTarget, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
+import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
 import { describeHandshake, diagnose, type Diagnosis, type HandshakeField } from './diagnose.js';
 import { schemaFromProto, schemaFromReflection, type ServiceInfo } from './schema.js';
 
@@ -97,13 +97,7 @@ export async function inspectPlugin(target: PluginTarget): Promise<InspectReport
   let plugin: PluginClient | undefined;
   try {
     plugin = await startPlugin({
-      ...(target.command.length ? { command: target.command[0], args: target.command.slice(1) } : {}),
-      ...(target.reattach ? { reattach: target.reattach } : {}),
-      magicCookieKey: target.magicCookieKey,
-      magicCookieValue: target.magicCookieValue,
-      versions: target.versions,
-      autoMTLS: target.autoMTLS,
-      startTimeoutMs: target.startTimeoutMs,
+      ...startOptions(target),
       logger,
       onStdout: (data) => (report.stdout += decoder.decode(data)),
       onStderr: (data) => (report.stderr += decoder.decode(data)),
@@ -160,7 +154,8 @@ export async function inspectPlugin(target: PluginTarget): Promise<InspectReport
     };
     report.timings.stopped = at();
   } else {
-    exitCode = /exit code (-?\d+)/.exec(report.startError ?? '')?.[1] !== undefined ? Number(/exit code (-?\d+)/.exec(report.startError!)![1]) : undefined;
+    const code = /exit code (-?\d+)/.exec(report.startError ?? '')?.[1];
+    if (code !== undefined) exitCode = Number(code);
   }
 
   report.diagnoses = diagnose({

@@ -1,13 +1,14 @@
 // A plugin's services and message types, for inspect and call: read through gRPC server reflection
 // (v1, else v1alpha) or from .proto files, as protobufjs types with JSON conversion.
-import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
+import { fileDescriptorDependencies as dependencies, fileDescriptorName as fileName, fileDescriptorsOf } from '../grpc/descriptors.js';
+import { protobufjs as pb, protobufjsWithDescriptors, tag } from '../grpc/protobufjs.js';
 import { createClient } from '../grpc/client.js';
 import type { Channel } from '../http2/channel.js';
 import { loadProto, type LoadedProto } from '../grpc/proto.js';
 import { createQueue } from '../grpc/queue.js';
 import { reflectionV1, reflectionV1alpha, type ReflectionAnswer, type ReflectionQuery, type ReflectionRequest } from '../grpc/reflection.js';
-import type { MethodDefinition } from '../grpc/service.js';
+import type { MethodDefinition, ServiceDefinition } from '../grpc/service.js';
 import { GrpcError, Status } from '../grpc/status.js';
 
 export interface MethodInfo {
@@ -31,13 +32,6 @@ export interface Schema {
   services: ServiceInfo[];
   /** Message types by fully-qualified name. */
   lookupType(name: string): protobuf.Type;
-}
-
-let pbModule: typeof protobuf | undefined;
-const require = createRequire(import.meta.url);
-function pb(): typeof protobuf {
-  pbModule ??= require('protobufjs') as typeof protobuf;
-  return pbModule;
 }
 
 /** The plugin's schema through reflection, or undefined when it serves none (UNIMPLEMENTED). */
@@ -89,7 +83,7 @@ export function schemaFromProto(files: string[], includeDirs: string[] = []): Sc
   const P = pb();
   const names = Object.keys(loaded).filter((k) => !(loaded[k] instanceof P.ReflectionObject));
   // loadProto's definitions carry their descriptors; one root from them keeps a single code path.
-  const descriptors = names.flatMap((n) => ((loaded[n] as unknown as Record<symbol, Uint8Array[]>)[Symbol.for('go-plugin-ts.fileDescriptors')] ?? []));
+  const descriptors = names.flatMap((n) => fileDescriptorsOf(loaded[n] as ServiceDefinition) ?? []);
   const unique = new Map(descriptors.map((bytes) => [fileName(bytes), bytes]));
   return schemaOf('proto', rootFromFiles([...unique.values()]), names, new Set(names));
 }
@@ -123,33 +117,10 @@ function schemaOf(source: Schema['source'], root: protobuf.Root, names: string[]
 }
 
 function rootFromFiles(files: Uint8Array[]): protobuf.Root {
-  const P = pb();
+  const P = protobufjsWithDescriptors();
   const set = P.Writer.create();
-  for (const bytes of files) set.uint32(10).bytes(bytes);
-  // protobufjs's descriptor extension adds Root.fromDescriptor when loaded.
-  require('protobufjs/ext/descriptor');
-  return (P.Root as unknown as { fromDescriptor(set: Uint8Array): protobuf.Root }).fromDescriptor(set.finish());
-}
-
-function fileName(bytes: Uint8Array): string {
-  const reader = pb().Reader.create(bytes);
-  while (reader.pos < reader.len) {
-    const key = reader.uint32();
-    if (key === 10) return reader.string();
-    reader.skipType(key & 7);
-  }
-  return '';
-}
-
-function dependencies(bytes: Uint8Array): string[] {
-  const out: string[] = [];
-  const reader = pb().Reader.create(bytes);
-  while (reader.pos < reader.len) {
-    const key = reader.uint32();
-    if (key === 26) out.push(reader.string());
-    else reader.skipType(key & 7);
-  }
-  return out;
+  for (const bytes of files) set.uint32(tag(1, 2)).bytes(bytes);
+  return P.Root.fromDescriptor(set.finish());
 }
 
 /** How call reads and prints messages: protobuf JSON-ish (lowerCamel names, int64 and enums as strings, bytes base64). */

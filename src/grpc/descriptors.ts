@@ -4,8 +4,8 @@
 // needs computed from the types it references. Field numbers: google/protobuf/descriptor.proto,
 // https://github.com/protocolbuffers/protobuf/blob/v29.3/src/google/protobuf/descriptor.proto
 import { basename, relative, isAbsolute, sep } from 'node:path';
-import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
+import { protobufjs as pb, readFields, tag } from './protobufjs.js';
 import type { ServiceDefinition } from './service.js';
 
 /** Where a ServiceDefinition carries its descriptors: the declaring file first, then its transitive imports. */
@@ -25,12 +25,6 @@ export function attachFileDescriptors(definition: object, files: Uint8Array[] | 
   }
   let cached: Uint8Array[] | undefined;
   Object.defineProperty(definition, FILE_DESCRIPTORS, { get: () => (cached ??= files()), enumerable: false });
-}
-
-let pbModule: typeof protobuf | undefined;
-function pb(): typeof protobuf {
-  pbModule ??= createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-  return pbModule;
 }
 
 export interface FileNaming {
@@ -369,6 +363,16 @@ export function jsonName(field: string): string {
   return out;
 }
 
-function tag(field: number, wireType: number): number {
-  return ((field << 3) | wireType) >>> 0;
+/** The name (field 1) of a serialized FileDescriptorProto. */
+export function fileDescriptorName(bytes: Uint8Array): string {
+  let name = '';
+  readFields(bytes, (field, v) => field === 1 && typeof v !== 'number' && (name = new TextDecoder().decode(v)));
+  return name;
+}
+
+/** The imports (field 3) of a serialized FileDescriptorProto. */
+export function fileDescriptorDependencies(bytes: Uint8Array): string[] {
+  const out: string[] = [];
+  readFields(bytes, (field, v) => field === 3 && typeof v !== 'number' && out.push(new TextDecoder().decode(v)));
+  return out;
 }

@@ -3,9 +3,8 @@
 // reflection server: one response per request, files sent once per stream except the one asked for,
 // NOT_FOUND in an ErrorResponse for unknown names, INVALID_ARGUMENT ending the stream for an empty request.
 // Protocol: https://github.com/grpc/grpc/blob/v1.68.0/src/proto/grpc/reflection/v1/reflection.proto
-import { createRequire } from 'node:module';
-import type protobuf from 'protobufjs';
 import { fileDescriptorsOf } from './descriptors.js';
+import { protobufjs as pb, readFields as readMessage, tag } from './protobufjs.js';
 import { attachPackagedDescriptors } from './packaged-protos.js';
 import type { BidiStreamMethod, ServiceDefinition, ServiceHandlers } from './service.js';
 import { GrpcError, Status } from './status.js';
@@ -41,31 +40,12 @@ export interface ReflectionResponse {
 
 export type ReflectionService = { ServerReflectionInfo: BidiStreamMethod<ReflectionRequest, ReflectionResponse> };
 
-let pbModule: typeof protobuf | undefined;
-function pb(): typeof protobuf {
-  pbModule ??= createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-  return pbModule;
-}
-
-/** Calls `onField` per field of a message; length-delimited values come as bytes, varints as numbers. */
-function readMessage(bytes: Uint8Array, onField: (field: number, value: Uint8Array | number) => void): void {
-  const reader = pb().Reader.create(bytes);
-  while (reader.pos < reader.len) {
-    const key = reader.uint32();
-    const field = key >>> 3;
-    const wireType = key & 7;
-    if (wireType === 2) onField(field, reader.bytes());
-    else if (wireType === 0) onField(field, reader.int32());
-    else reader.skipType(wireType);
-  }
-}
-
 const text = (v: Uint8Array | number) => (typeof v === 'number' ? '' : new TextDecoder().decode(v));
 
 export function decodeReflectionRequest(bytes: Uint8Array): ReflectionRequest {
   let host = '';
-  let request: ReflectionRequest = { kind: 'none', host, raw: bytes };
   const raw = bytes.slice();
+  let request: ReflectionRequest = { kind: 'none', host, raw };
   readMessage(bytes, (field, v) => {
     if (field === 1) host = text(v);
     else if (field === 3) request = { kind: 'fileByFilename', name: text(v), host, raw };
@@ -344,8 +324,4 @@ export function reflectionHandlers(served: () => Map<string, ServiceDefinition[]
       }
     },
   };
-}
-
-function tag(field: number, wireType: number): number {
-  return ((field << 3) | wireType) >>> 0;
 }

@@ -400,7 +400,9 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
       if (args.test) {
         lifetime.abort();
         await broker.close().catch(() => {});
-        await channel.close();
+        // Bounded by a ref'd timer as below: otherwise a script whose last act is this kill() can exit
+        // mid-await with nothing printed after it (seen with go-plugin-ts inspect --reattach).
+        await within(channel.close(), 500);
         return;
       }
       await broker.close().catch(() => {});

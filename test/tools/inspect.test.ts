@@ -142,8 +142,9 @@ describe('inspect: a debug-mode plugin, by --reattach', () => {
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
       const deadline = Date.now() + 20_000;
-      while (!/TF_REATTACH_PROVIDERS/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const goForm = out.trim().split('\n').at(-1)!.trim();
+      const goLine = /^ {2}(\{"Protocol":.*\})$/m;
+      while (!goLine.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const goForm = goLine.exec(out)![1]!;
       const { code, report } = await inspect(['--reattach', goForm]);
       assert.equal(code, 0, JSON.stringify(report.diagnoses));
       assert.equal(report.host.reattach, true);
