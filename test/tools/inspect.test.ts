@@ -107,6 +107,23 @@ describe('inspect: a good TS plugin (the KV example)', () => {
   });
 });
 
+describe('inspect: the KV plugin on Bun and Deno', () => {
+  const runtimes: Array<[string, string[]]> = [
+    ['Bun', [join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'examples/kv/plugin.ts')]],
+    ['Deno', [join(ROOT, 'node_modules/.bin/deno'), 'run', '--allow-all', '--sloppy-imports', join(ROOT, 'examples/kv/plugin.ts')]],
+  ];
+  for (const [name, command] of runtimes) {
+    it(`${name}: handshake, mutual TLS, every service described through reflection, graceful stop`, async () => {
+      const { code, report } = await inspect([...KV_COOKIE, ...command]);
+      assert.equal(code, 0, JSON.stringify(report.diagnoses));
+      assert.equal(report.connection!.tls, true);
+      assert.ok(report.services!.list.every((s) => s.methods !== undefined), JSON.stringify(report.services));
+      assert.ok(report.services!.list.some((s) => s.name === 'plugin.GRPCBroker'));
+      assert.equal(report.stop!.graceful, true);
+    });
+  }
+});
+
 describe('inspect: a Go plugin (hashicorp/go-plugin v1.8.0)', () => {
   it('launches it, reads its services through its own reflection, and stops it', async () => {
     const peers = await goPeers();
