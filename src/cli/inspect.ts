@@ -4,6 +4,7 @@
 // what went wrong and what to do.
 import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
 import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
 import type { Logger } from '../plugin/logger.js';
 import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
@@ -34,7 +35,7 @@ export interface InspectReport {
   certificate?: { subject: string; issuer: string; validFrom: string; validTo: string; key: string; sha256: string };
   /** Milliseconds from the start of the launch. */
   timings: { spawned?: number; firstLine?: number; connected?: number; healthy?: number; services?: number; stopped?: number };
-  connection?: { tls: boolean };
+  connection?: { tls: boolean; protocol?: string; cipher?: string };
   health?: { ok: boolean; status: string };
   services?: { source: 'reflection' | 'proto' | 'none'; list: ServiceInfo[]; error?: string };
   logs: LogLine[];
@@ -129,6 +130,7 @@ export async function inspectPlugin(target: PluginTarget): Promise<InspectReport
     report.network = plugin.reattachConfig.network;
     report.address = plugin.reattachConfig.address;
     report.pid = plugin.pid;
+    if (report.connection?.tls) Object.assign(report.connection, await tlsDetails(plugin));
     try {
       await plugin.ping({ timeoutMs: 5000 });
       report.health = { ok: true, status: 'SERVING' };
@@ -185,6 +187,17 @@ async function servicesOf(plugin: PluginClient, target: PluginTarget): Promise<N
   }
 }
 
+async function tlsDetails(plugin: PluginClient): Promise<{ protocol?: string; cipher?: string }> {
+  try {
+    const socket = (await plugin.channel.session()).socket as TLSSocket;
+    const protocol = socket.getProtocol?.() ?? undefined;
+    const cipher = socket.getCipher?.()?.name;
+    return { ...(protocol ? { protocol } : {}), ...(cipher ? { cipher } : {}) };
+  } catch {
+    return {};
+  }
+}
+
 function certificateOf(field: string | undefined): InspectReport['certificate'] {
   if (!field || field.length < 50) return undefined;
   try {
@@ -212,7 +225,7 @@ export function formatReport(r: InspectReport): string {
     line('handshake', r.handshake.line.length > 90 ? `${r.handshake.line.slice(0, 89)}…` : r.handshake.line);
     for (const f of r.handshake.fields) out.push(`  ${String(f.index).padEnd(3)}${f.name.padEnd(23)}${f.value || '(empty)'}  ${f.meaning}`);
   }
-  if (r.negotiatedVersion !== undefined) line('connected', `version ${r.negotiatedVersion}, ${r.network} ${r.address}, ${r.connection?.tls ? 'mutual TLS' : 'plaintext'}, pid ${r.pid}`);
+  if (r.negotiatedVersion !== undefined) line('connected', `version ${r.negotiatedVersion}, ${r.network} ${r.address}, ${r.connection?.tls ? `mutual TLS${r.connection.protocol ? ` (${[r.connection.protocol, r.connection.cipher].filter(Boolean).join(', ')})` : ''}` : 'plaintext'}, pid ${r.pid}`);
   if (r.certificate) line('certificate', `${r.certificate.subject}, ${r.certificate.key}, valid ${r.certificate.validFrom} to ${r.certificate.validTo}\n${' '.repeat(12)}sha256 ${r.certificate.sha256}`);
   const t = r.timings;
   const phases = [

@@ -61,7 +61,9 @@ describe('inspect: a good TS plugin (the KV example)', () => {
     assert.match(fields[5]!.meaning, /AutoMTLS certificate, base64 DER/);
     assert.equal(kv.report.negotiatedVersion, 1);
     assert.equal(kv.report.connection!.tls, true);
+    assert.equal(kv.report.connection!.protocol, 'TLSv1.3');
     assert.match(kv.report.certificate!.subject, /CN=localhost/);
+    assert.match(kv.report.certificate!.key, /^ec secp521r1$/);
   });
 
   it('times the phases in their order', () => {

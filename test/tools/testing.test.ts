@@ -59,6 +59,17 @@ describe('testPlugin', () => {
     await one.kill();
   });
 
+  it("serves over TCP on 127.0.0.1 with transport: 'tcp'", async () => {
+    const plugin = await testPlugin({ versions: { 1: register }, transport: 'tcp' });
+    try {
+      assert.equal(plugin.reattachConfig.network, 'tcp');
+      assert.match(plugin.reattachConfig.address, /^127\.0\.0\.1:\d+$/);
+      assert.deepEqual(await (plugin.client(Test) as unknown as TestClient).Double({ Input: 2 }), { Output: 4 });
+    } finally {
+      await plugin.kill();
+    }
+  });
+
   it('runs the broker both ways, as with a launched plugin', async () => {
     const plugin = await testPlugin({ versions: { 1: register } });
     try {
