@@ -1,5 +1,5 @@
 // The gRPC client: one HTTP/2 stream per call on a shared Channel (src/http2), read in the order
-// 'response' → 'data' → 'trailers' → 'close' (grpc-on-node-http2.md §2).
+// 'response' → 'data' → 'trailers' → 'close' (docs/node-http2.md#call-shapes).
 import http2 from 'node:http2';
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { createChannel, type Channel, type ChannelOptions } from '../http2/channel.js';
@@ -108,7 +108,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
   const signal = options.signal;
   // Node's stream.close(CANCEL) first half-closes an open request side (an empty DATA frame with
   // END_STREAM) and sends the RST in a later write, so a server can take a cancelled request stream as
-  // complete. Aborting the signal given to request() sends RST_STREAM CANCEL alone (§3.2).
+  // complete. Aborting the signal given to request() sends RST_STREAM CANCEL alone
+  // (docs/node-http2.md#client-destroy-looks-like-a-normal-end).
   const reset = new AbortController();
 
   const responses = createQueue<unknown>({
@@ -218,7 +219,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       options.onTrailer?.(trailers);
     };
 
-    // Node passes the raw name/value list as a third argument, so repeated fields stay separate (§3.3);
+    // Node passes the raw name/value list as a third argument, so repeated fields stay separate
+    // (docs/node-http2.md#repeated-headers-are-joined);
     // where a runtime does not, the joined values are split as well as they can be.
     s.on('response', (h, flags, raw?: unknown) => {
       httpStatus = Number(h[':status']);
@@ -234,7 +236,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
     s.on('data', (chunk: Buffer) => {
       if (settled) return;
       // Not a gRPC response (an error page, a proxy's answer): its body is no message stream; the
-      // status comes from grpc-status or the HTTP status when the stream closes (rows 21-22).
+      // status comes from grpc-status or the HTTP status when the stream closes
+      // (docs/node-http2.md#http-status-mapping, #missing-grpc-status).
       // (Deno may deliver DATA before the 'response' event: only a response seen to be non-gRPC is skipped.)
       if (httpStatus !== undefined && (httpStatus !== 200 || !contentTypeOk)) return;
       try {
@@ -251,7 +254,8 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
         }
       } catch (err) {
         const e = GrpcError.from(err, Status.INTERNAL);
-        // A response the client cannot decode is INTERNAL, also in an encoding it does not know (row 19).
+        // A response the client cannot decode is INTERNAL, also in an encoding it does not know
+        // (docs/node-http2.md#compression).
         cancel(e.code === Status.UNIMPLEMENTED ? new GrpcError(Status.INTERNAL, e.details, { cause: e }) : e);
       }
     });
@@ -277,7 +281,7 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       }
       const rst = s.rstCode;
       // When the connection drops, Node destroys the session and then closes its streams with a local
-      // CANCEL code: that is a lost connection (row 26), not a reset sent by the server.
+      // CANCEL code: that is a lost connection (docs/node-http2.md#connection-loss), not a reset sent by the server.
       const connectionLost = !session || session.destroyed;
       if (!connectionLost && rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) {
         return finish(new GrpcError(statusFromRstCode(rst), `the stream was reset by the server (HTTP/2 error code ${rst})`));

@@ -1,4 +1,5 @@
-// Message compression (grpc/grpc doc/compression.md): identity, gzip and deflate. Output is capped so a
+// Message compression (https://github.com/grpc/grpc/blob/083528559254fa16e5ca2e4518f298a0dcb2a0b3/doc/compression.md):
+// identity, gzip and deflate. Output is capped so a
 // small compressed message cannot expand past the receive limit (a decompression bomb).
 import { createRequire } from 'node:module';
 import type zlibTypes from 'node:zlib';
@@ -14,7 +15,9 @@ function zlib(): typeof zlibTypes {
 export type Encoding = 'identity' | 'gzip' | 'deflate';
 export const SUPPORTED_ENCODINGS: readonly Encoding[] = ['identity', 'gzip', 'deflate'];
 export const ACCEPT_ENCODING = SUPPORTED_ENCODINGS.join(',');
-/** Smaller messages are sent uncompressed even when compression was agreed (§4.9). */
+/**
+ * Smaller messages are sent uncompressed even when compression was agreed (docs/node-http2.md#compression-threshold).
+ */
 export const COMPRESSION_MIN_BYTES = 1024;
 
 export function isSupportedEncoding(name: string): name is Encoding {
@@ -33,7 +36,7 @@ export function compress(encoding: Encoding, payload: Uint8Array): Uint8Array {
   return payload;
 }
 
-/** Decompresses a flagged message; `encoding` is the stream's grpc-encoding (row 19). */
+/** Decompresses a flagged message; `encoding` is the stream's grpc-encoding (docs/node-http2.md#compression). */
 export function decompress(encoding: string | undefined, payload: Uint8Array, maxMessageSize: number): Uint8Array {
   if (encoding === undefined || encoding === 'identity') {
     throw new GrpcError(Status.INTERNAL, 'received a compressed message but no grpc-encoding was given for the stream');

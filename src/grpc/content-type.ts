@@ -1,4 +1,5 @@
-// Content types (PROTOCOL-HTTP2.md "Content-Type"): application/grpc, optionally +proto, +json or any codec.
+// Content types (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md
+// "Content-Type"): application/grpc, optionally +proto, +json or any codec.
 export const GRPC_CONTENT_TYPE = 'application/grpc';
 
 export function isGrpcContentType(value: string | undefined): boolean {

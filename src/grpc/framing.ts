@@ -1,4 +1,6 @@
-// Length-prefixed messages (PROTOCOL-HTTP2.md "Length-Prefixed-Message"): a flag byte (1 = compressed),
+// Length-prefixed messages
+// (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md
+// "Length-Prefixed-Message"): a flag byte (1 = compressed),
 // a 4-byte big-endian length, then the payload. Message and DATA-frame boundaries are unrelated.
 import { GrpcError, Status } from './status.js';
 

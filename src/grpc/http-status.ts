@@ -1,4 +1,6 @@
-// HTTP status and RST_STREAM codes as gRPC statuses (doc/http-grpc-status-mapping.md; checklist rows 17, 21).
+// HTTP status and RST_STREAM codes as gRPC statuses
+// (https://github.com/grpc/grpc/blob/9c3f79deb70460750421f3dd75c2ed6a9af91ca3/doc/http-grpc-status-mapping.md;
+// docs/node-http2.md#reset-codes, #http-status-mapping).
 import { Status } from './status.js';
 
 export function statusFromHttpStatus(httpStatus: number): Status {

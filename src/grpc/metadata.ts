@@ -1,4 +1,6 @@
-// Call metadata (PROTOCOL-HTTP2.md "Custom-Metadata"; checklist rows 9–11). Keys are lower case
+// Call metadata (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md
+// "Custom-Metadata"; docs/node-http2.md#binary-metadata, #received-metadata, #reserved-headers-and-metadata-size). Keys
+// are lower case
 // [0-9a-z_.-]; `-bin` keys carry bytes (base64 on the wire, unpadded when sent, either when received),
 // other keys carry printable ASCII. Reserved and HTTP/1 connection headers never cross this class.
 
@@ -145,8 +147,9 @@ type IncomingHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * Metadata from received headers: reserved, pseudo and invalid entries are dropped, never failing the
- * call (row 10). With `rawHeaders` (name/value pairs as received) repeated fields stay separate;
- * otherwise Node's ", "-joined values are split for `-bin` keys (§3.3).
+ * call (docs/node-http2.md#received-metadata). With `rawHeaders` (name/value pairs as received) repeated fields stay
+ * separate;
+ * otherwise Node's ", "-joined values are split for `-bin` keys (docs/node-http2.md#repeated-headers-are-joined).
  */
 export function metadataFromHeaders(headers: IncomingHeaders, rawHeaders?: readonly string[]): Metadata {
   const md = new Metadata();

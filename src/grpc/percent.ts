@@ -1,5 +1,7 @@
-// grpc-message encoding (PROTOCOL-HTTP2.md, "Responses"): UTF-8, then every byte outside 0x20–0x7E and
-// "%" itself as %XX. Decoding never fails: a malformed value is returned as received (checklist row 8).
+// grpc-message encoding
+// (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md, "Responses"):
+// UTF-8, then every byte outside 0x20–0x7E and
+// "%" itself as %XX. Decoding never fails: a malformed value is returned as received (docs/node-http2.md#grpc-message).
 
 const HEX = '0123456789ABCDEF';
 

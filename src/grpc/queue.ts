@@ -1,5 +1,5 @@
 // A single-consumer async queue of messages with a high-water mark, so a producer (the network) can be
-// paused while the consumer (a handler or a caller's `for await`) is behind (grpc-on-node-http2.md §4.7).
+// paused while the consumer (a handler or a caller's `for await`) is behind (docs/node-http2.md#backpressure).
 
 export interface MessageQueue<T> extends AsyncIterable<T> {
   push(value: T): void;

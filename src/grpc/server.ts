@@ -1,5 +1,5 @@
 // The gRPC server: calls arrive as node:http2 streams from src/http2 listeners and are answered with the
-// core stream API (grpc-on-node-http2.md §2): respond(waitForTrailers) → messages → trailers, or one
+// core stream API (docs/node-http2.md#call-shapes): respond(waitForTrailers) → messages → trailers, or one
 // trailers-only HEADERS frame for early errors.
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
@@ -160,7 +160,7 @@ export function createServer(options: ServerOptions = {}): Server {
     const { method, handler } = route;
     const kind: Kind = method.requestStream ? (method.responseStream ? 'bidi' : 'clientStream') : method.responseStream ? 'serverStream' : 'unary';
     // The AbortController and the metadata objects are made on first use: most unary handlers touch
-    // none of them, and each costs allocations on the hot path (grpc-on-node-http2.md §4.10).
+    // none of them, and each costs allocations on the hot path (docs/node-http2.md#hot-path).
     let controller: AbortController | undefined;
     let abortReason: GrpcError | undefined;
     const signal = (): AbortSignal => {
@@ -505,7 +505,7 @@ function peerOf(socket: TLSSocket | undefined): { address: string; certificate?:
   if (!socket) return { address: 'unknown' };
   let address: string;
   try {
-    // A unix socket has no remoteAddress (§3.10).
+    // A unix socket has no remoteAddress (docs/node-http2.md#unix-sockets-and-authority).
     address = socket.remoteAddress ? (socket.remoteAddress.includes(':') ? `[${socket.remoteAddress}]:${socket.remotePort}` : `${socket.remoteAddress}:${socket.remotePort}`) : 'unix';
   } catch {
     address = 'unknown';

@@ -1,4 +1,5 @@
-// gRPC status codes (grpc/grpc doc/statuscodes.md) and the one error class for a call's failure.
+// gRPC status codes (https://github.com/grpc/grpc/blob/2b9891b081ef119df8d7211c2493dca19ac5ebbb/doc/statuscodes.md) and
+// the one error class for a call's failure.
 import type { Metadata } from './metadata.js';
 
 export const Status = {
@@ -30,7 +31,9 @@ export function statusName(code: number): string {
   return NAMES[code] ?? `CODE_${code}`;
 }
 
-/** A received `grpc-status` value as a code: anything but a decimal 0–16 is UNKNOWN (checklist row 7). */
+/**
+ * A received `grpc-status` value as a code: anything but a decimal 0–16 is UNKNOWN (docs/node-http2.md#grpc-status).
+ */
 export function parseStatus(value: string | undefined): Status | undefined {
   if (value === undefined) return undefined;
   if (!/^[0-9]{1,2}$/.test(value.trim())) return Status.UNKNOWN;

@@ -1,4 +1,5 @@
-// grpc-timeout (PROTOCOL-HTTP2.md: "Timeout → 1*8DIGIT TimeoutUnit"), checklist rows 12–13.
+// grpc-timeout (https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md:
+// "Timeout → 1*8DIGIT TimeoutUnit"), docs/node-http2.md#grpc-timeout, #long-timeouts.
 import { GrpcError, Status } from './status.js';
 
 /** setTimeout fires almost at once above this (Node, Bun, Deno); longer deadlines get no timer. */

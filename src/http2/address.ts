@@ -1,5 +1,6 @@
 // Listen and dial addresses in gRPC's naming: `unix:/abs`, `unix:///abs`, `unix:rel`, `host:port`,
-// `[v6]:port` (grpc/grpc doc/naming.md). Pure: no runtime imports.
+// `[v6]:port` (https://github.com/grpc/grpc/blob/191d0c3f83d6eb03405c8f19a642ecf80fcbde25/doc/naming.md). Pure: no
+// runtime imports.
 
 export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 

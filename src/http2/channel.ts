@@ -22,7 +22,10 @@ export interface Channel {
   /** The target as given, normalised: `unix:/path` or `host:port`. */
   readonly target: string;
   readonly address: Address;
-  /** The `:authority` to send: `localhost` on unix sockets (Node would send `localhost:80`, §3.10). */
+  /**
+   * The `:authority` to send: `localhost` on unix sockets (Node would send `localhost:80`,
+   * docs/node-http2.md#unix-sockets-and-authority).
+   */
   readonly authority: string;
   readonly scheme: 'http' | 'https';
   /** The shared session, connected and past the server's SETTINGS. Rejects when connecting fails. */
@@ -70,7 +73,8 @@ export function createChannel(target: string | Address, options: ChannelOptions 
       maxSessionMemory: SESSION_MEMORY_MB,
       createConnection: () => (socket = openSocket(address, authority, options.tls)),
     });
-    // Every session needs an 'error' listener, or a peer's reset crashes the process (§3.8).
+    // Every session needs an 'error' listener, or a peer's reset crashes the process
+    // (docs/node-http2.md#missing-error-listeners).
     session.on('error', () => forget(session));
     session.on('goaway', () => forget(session));
     session.on('close', () => forget(session));
@@ -92,7 +96,8 @@ export function createChannel(target: string | Address, options: ChannelOptions 
       // destroyed without 'error' or 'close'; the socket still reports it.
       socket?.once('error', fail);
       socket?.once('close', () => fail(new Error('the connection closed before the server sent its HTTP/2 SETTINGS (a refused TLS client certificate looks like this)')));
-      // Until the server's SETTINGS arrive Node assumes 100 concurrent streams and default windows (§3.12).
+      // Until the server's SETTINGS arrive Node assumes 100 concurrent streams and default windows
+      // (docs/node-http2.md#session-readiness).
       session.once('remoteSettings', () => {
         if (settled) return;
         settled = true;
@@ -175,7 +180,7 @@ function openSocket(address: Address, authority: string, tlsOptions: TlsClientOp
   const host = address.kind === 'unix' ? 'localhost' : address.host;
   const socket = tls.connect({ ...where, ...nodeTlsClientOptions(tlsOptions, net.isIP(host) ? undefined : host) });
   if (address.kind === 'tcp') socket.setNoDelay(true);
-  // gRPC needs HTTP/2 negotiated through ALPN; grpc-go >= 1.67 refuses anything else (row 27).
+  // gRPC needs HTTP/2 negotiated through ALPN; grpc-go >= 1.67 refuses anything else (docs/node-http2.md#tls-and-alpn).
   socket.once('secureConnect', () => {
     if (socket.alpnProtocol !== 'h2') {
       socket.destroy(new Error(`the server at ${authority} did not negotiate HTTP/2 (ALPN "h2"); it is not a gRPC server over TLS`));

@@ -1,6 +1,6 @@
 // An HTTP/2 listener (h2c or TLS, unix socket or TCP) that tracks its sessions and sockets itself, so
 // close() finishes even when peers sit idle: Node 20's server.close() never closes idle sessions and
-// never calls back (grpc-on-node-http2.md §3.7).
+// never calls back (docs/node-http2.md#idle-sessions-block-server-close).
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream, Http2Server, Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -35,7 +35,10 @@ export interface Http2Listener {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Larger windows than HTTP/2's 64 KiB default so big messages are not throttled by round trips (§4.5). */
+/**
+ * Larger windows than HTTP/2's 64 KiB default so big messages are not throttled by round trips
+ * (docs/node-http2.md#flow-control-windows).
+ */
 export const STREAM_WINDOW_BYTES = 1 << 20;
 export const CONNECTION_WINDOW_BYTES = 8 << 20;
 /**
@@ -54,7 +57,10 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<http2.Settings> = Object.freeze({
   enablePush: false,
 });
 
-/** The largest stream id; the first GOAWAY of a graceful shutdown names it (gRPC PROTOCOL-HTTP2, GOAWAY). */
+/**
+ * The largest stream id; the first GOAWAY of a graceful shutdown names it (gRPC
+ * https://github.com/grpc/grpc/blob/010decebd96922114400a6490f397367840db2d1/doc/PROTOCOL-HTTP2.md, GOAWAY).
+ */
 const MAX_STREAM_ID = 2 ** 31 - 1;
 /** How long to wait for the PING that separates the two GOAWAY frames before sending the second anyway. */
 const GOAWAY_PING_WAIT_MS = 1000;
@@ -66,7 +72,8 @@ export async function listen(address: string | Address, options: ListenOptions):
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
 
-  // A missing 'error' listener anywhere crashes the process (§3.8): the server, every session, and every
+  // A missing 'error' listener anywhere crashes the process (docs/node-http2.md#missing-error-listeners): the server,
+  // every session, and every
   // raw socket, including TLS sockets that fail before a session exists (nodejs/node#35824).
   server.on('error', noop);
   server.on('sessionError', noop);
@@ -157,7 +164,7 @@ async function shutDown(
   graceMs: number | undefined,
 ): Promise<void> {
   // Stop accepting connections. Its callback is not awaited: on Node 20 it waits for sessions that
-  // server.close() itself never closes (§3.7).
+  // server.close() itself never closes (docs/node-http2.md#idle-sessions-block-server-close).
   server.close();
   const allClosed = Promise.all([...sessions].map((session) => closeGracefully(session)));
   let timer: NodeJS.Timeout | undefined;

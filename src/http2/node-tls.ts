@@ -9,7 +9,8 @@ export function nodeTlsServerOptions(tls: TlsServerOptions): TlsOptions {
     cert: certPem(tls.cert, 'cert'),
     key: keyPem(tls.key),
     ...(tls.ca !== undefined ? { ca: certPem(tls.ca, 'ca') } : {}),
-    // Never a maxVersion: Go peers negotiate TLS 1.3, and Bun/Deno clients fail TLS 1.2 with P-521 (§5.1).
+    // Never a maxVersion: Go peers negotiate TLS 1.3, and Bun/Deno clients fail TLS 1.2 with P-521
+    // (docs/node-http2.md#differences-that-matter).
     minVersion: tls.minVersion ?? 'TLSv1.2',
     requestCert: tls.requireClientCert === true,
     rejectUnauthorized: true,

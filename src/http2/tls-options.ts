@@ -1,5 +1,5 @@
 // TLS settings for listeners and channels. Values are PEM text or PEM/DER bytes. ALPN is always `h2`
-// and TLS is at least 1.2 and never capped (grpc-on-node-http2.md row 27, §5.1).
+// and TLS is at least 1.2 and never capped (docs/node-http2.md#tls-and-alpn, #differences-that-matter).
 
 export interface TlsServerOptions {
   cert: string | Uint8Array;

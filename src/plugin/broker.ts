@@ -1,4 +1,4 @@
-// The go-plugin broker without multiplexing (go-plugin-protocol.md §7.1–7.2), the same on both sides:
+// The go-plugin broker without multiplexing (docs/protocol.md#broker), the same on both sides:
 // the acceptor opens a new listener and announces it with ConnInfo on the StartStream stream; the dialer
 // waits up to 5 s for that ConnInfo and connects with its side's TLS settings.
 import { createChannel, type Channel } from '../http2/channel.js';

@@ -1,15 +1,21 @@
-// Every environment variable go-plugin defines, in one place (go-plugin-protocol.md §3).
+// Every environment variable go-plugin defines, in one place (docs/protocol.md#environment-variables).
 // Hosts add their own variables (TF_*, VAULT_*); those are not go-plugin's and do not belong here.
 
-/** Comma-separated decimal app protocol versions the host accepts, in random order (§4). */
+/**
+ * Comma-separated decimal app protocol versions the host accepts, in random order
+ * (docs/protocol.md#version-negotiation).
+ */
 export const PLUGIN_PROTOCOL_VERSIONS = 'PLUGIN_PROTOCOL_VERSIONS';
-/** Lowest TCP port a plugin may bind; only TCP listeners read it (§10). */
+/** Lowest TCP port a plugin may bind; only TCP listeners read it (docs/protocol.md#tcp-and-port-ranges). */
 export const PLUGIN_MIN_PORT = 'PLUGIN_MIN_PORT';
-/** Highest TCP port a plugin may bind, inclusive (§10). */
+/** Highest TCP port a plugin may bind, inclusive (docs/protocol.md#tcp-and-port-ranges). */
 export const PLUGIN_MAX_PORT = 'PLUGIN_MAX_PORT';
-/** The host's AutoMTLS certificate as PEM. Non-empty means: serve TLS and fill handshake field 6 (§5). */
+/**
+ * The host's AutoMTLS certificate as PEM. Non-empty means: serve TLS and fill handshake field 6
+ * (docs/protocol.md#automtls).
+ */
 export const PLUGIN_CLIENT_CERT = 'PLUGIN_CLIENT_CERT';
-/** `true` when the host wants gRPC broker multiplexing over yamux (go-plugin 1.6.0+, §7.3). */
+/** `true` when the host wants gRPC broker multiplexing over yamux (go-plugin 1.6.0+, docs/protocol.md#multiplexing). */
 export const PLUGIN_MULTIPLEX_GRPC = 'PLUGIN_MULTIPLEX_GRPC';
 /** Directory for every unix socket, main and broker (go-plugin 1.5.0+). Empty means the OS temp dir. */
 export const PLUGIN_UNIX_SOCKET_DIR = 'PLUGIN_UNIX_SOCKET_DIR';
@@ -36,7 +42,9 @@ export const GO_PLUGIN_DEBUG = 'GO_PLUGIN_DEBUG';
 /** Handshake field 1. Every go-plugin release speaks core version 1. */
 export const CORE_PROTOCOL_VERSION = 1;
 
-/** The port range a go-plugin host passes when its caller set neither bound (client.go). */
+/**
+ * The port range a go-plugin host passes when its caller set neither bound (docs/protocol.md#environment-variables).
+ */
 export const DEFAULT_MIN_PORT = 10000;
 export const DEFAULT_MAX_PORT = 25000;
 
@@ -53,7 +61,8 @@ function host(magicCookieKey: string, magicCookieValue: string, versions: number
 }
 
 /**
- * Cookies and versions of well-known go-plugin hosts (§13), so a plugin for one of them needs no
+ * Cookies and versions of well-known go-plugin hosts (docs/protocol.md#known-hosts), so a plugin for one of them needs
+ * no
  * copy-pasted secrets. Hosts whose cookie is random per launch (CrowdSec) or that speak only netrpc
  * (Argo Rollouts) are left out: a fixed table cannot serve them.
  */

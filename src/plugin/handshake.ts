@@ -1,4 +1,4 @@
-// The handshake line a plugin prints as its first stdout line (go-plugin-protocol.md §2).
+// The handshake line a plugin prints as its first stdout line (docs/protocol.md#handshake-line).
 // One module for both sides: the plugin formats with it, the host parses with it.
 //
 //   1|6|unix|/tmp/plugin2851617041|grpc|MIICTzCCAbCg…      core|app|network|address|protocol|cert
@@ -19,7 +19,10 @@ export interface HandshakeFields {
   address: string;
   /** Only gRPC is implemented; netrpc is Go-only. */
   protocol?: 'grpc';
-  /** The plugin's AutoMTLS certificate (DER). Only when the host set PLUGIN_CLIENT_CERT (§14 item 2). */
+  /**
+   * The plugin's AutoMTLS certificate (DER). Only when the host set PLUGIN_CLIENT_CERT
+   * (docs/protocol.md#field-6-server-certificate).
+   */
   serverCertDer?: Uint8Array;
   /** Print field 7 `true`. Only when the host set PLUGIN_MULTIPLEX_GRPC and yamux is served. */
   multiplex?: boolean;
@@ -43,11 +46,12 @@ export interface ParseHandshakeOptions {
   offeredVersions: readonly number[];
   /**
    * true: the host runs AutoMTLS, so a certificate is required. false: the host did not set
-   * PLUGIN_CLIENT_CERT, so a certificate is refused (a Go host would panic on it, §2). Undefined:
+   * PLUGIN_CLIENT_CERT, so a certificate is refused (a Go host would panic on it,
+   * docs/protocol.md#field-6-server-certificate). Undefined:
    * either is accepted.
    */
   expectCert?: boolean;
-  /** The host set PLUGIN_MULTIPLEX_GRPC; field 7 must then say true (§7.3). */
+  /** The host set PLUGIN_MULTIPLEX_GRPC; field 7 must then say true (docs/protocol.md#field-7-multiplexing). */
   multiplexRequested?: boolean;
   /** stdout reached EOF before this line; adds go-plugin's "Failed to read any lines" note. */
   stdoutEnded?: boolean;
@@ -87,7 +91,8 @@ export function formatHandshake(fields: HandshakeFields): string {
   }
   let cert = '';
   if (serverCertDer !== undefined) {
-    // Go hosts decode with RawStdEncoding: padding fails ~2 in 3 certificates (§14 item 1).
+    // Go hosts decode with RawStdEncoding: padding fails ~2 in 3 certificates
+    // (docs/protocol.md#field-6-server-certificate).
     cert = encodeBase64(serverCertDer, { pad: false });
     if (cert.length <= CERT_FIELD_MIN_CHARS) {
       throw new Error(
@@ -96,7 +101,7 @@ export function formatHandshake(fields: HandshakeFields): string {
     }
   }
   // Go always prints the sixth separator; field 7 only when true, never `|false`: pre-1.6 hosts
-  // glue it onto the certificate (§2).
+  // glue it onto the certificate (docs/protocol.md#field-7-multiplexing).
   const parts = [String(CORE_PROTOCOL_VERSION), String(appVersion), network, address, protocol, cert];
   if (multiplex) parts.push('true');
   return parts.join('|') + '\n';
@@ -108,7 +113,10 @@ const UNRECOGNIZED_HINT =
   'permissions, or the plugin failed to negotiate the initial go-plugin protocol handshake ' +
   '(anything printed to stdout before the handshake line breaks it).';
 
-/** Parses and checks a plugin's first stdout line the way a newest go-plugin host does (§2). */
+/**
+ * Parses and checks a plugin's first stdout line the way a newest go-plugin host does
+ * (docs/protocol.md#handshake-line).
+ */
 export function parseHandshake(line: string, options: ParseHandshakeOptions): Handshake {
   const { offeredVersions, expectCert, multiplexRequested = false, stdoutEnded = false } = options;
   const fail: (message: string) => never = (message) => {
@@ -158,7 +166,7 @@ export function parseHandshake(line: string, options: ParseHandshakeOptions): Ha
 
   let serverCertDer: Uint8Array | undefined;
   if (cert !== undefined && cert.length > CERT_FIELD_MIN_CHARS) {
-    // Go accepts only unpadded base64 here; we also take padded (§2 "Leniency").
+    // Go accepts only unpadded base64 here; we also take padded (docs/protocol.md#field-6-server-certificate).
     try {
       serverCertDer = decodeBase64(cert);
     } catch (err) {

@@ -1,5 +1,5 @@
 // hclog JSON log lines: what a plugin writes to stderr, and how a host reads a plugin's stderr
-// (go-plugin-protocol.md §9; go-plugin client.go logStderr and log_entry.go; go-hclog).
+// (docs/protocol.md#logs, which links go-plugin's logStderr and log_entry.go; go-hclog's JSON format).
 
 import { encodeBase64 } from '../grpc/base64.js';
 
@@ -20,7 +20,7 @@ export function levelEnabled(level: LogLevel, min: LogLevel): boolean {
 
 export interface LogRecord {
   level: LogLevel;
-  /** Coerced to a string: a non-string `@message` panics Go hosts (§14 item 14). */
+  /** Coerced to a string: a non-string `@message` panics Go hosts (docs/protocol.md#logs). */
   message: unknown;
   module?: string;
   fields?: LogFields;
@@ -56,7 +56,7 @@ export function formatLogLine(record: LogRecord): string {
 
 /**
  * Go layout `2006-01-02T15:04:05.000000Z07:00` in UTC: exactly six fractional digits, which Go
- * hosts require (§14 item 14). JS time has milliseconds, so the last three digits are zeros.
+ * hosts require (docs/protocol.md#logs). JS time has milliseconds, so the last three digits are zeros.
  * An invalid Date is replaced by the current time: a log line must never fail to print.
  */
 export function formatHclogTimestamp(time: Date): string {

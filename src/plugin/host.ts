@@ -1,5 +1,6 @@
 // The host side of go-plugin: launch a plugin (Go or TS), read its handshake, connect with AutoMTLS,
-// open the broker and stdio streams, log its stderr, and kill it the way go-plugin's client.go does.
+// open the broker and stdio streams, log its stderr, and kill it the way go-plugin's host does
+// (docs/protocol.md#lifecycle).
 import type { ChildProcess } from 'node:child_process';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { accessSync, constants as fsConstants, createReadStream, statSync } from 'node:fs';
@@ -204,7 +205,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
       gotLine = true;
       firstLine(line);
     }
-    // Later stdout lines are drained and discarded, as go-plugin does (§2).
+    // Later stdout lines are drained and discarded, as go-plugin does (docs/protocol.md#reading-the-line).
   }).then(() => firstLine(undefined));
 
   const fail = async (message: string, cause?: unknown): Promise<never> => {
@@ -348,7 +349,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
   options.onLaunchEvent?.({ phase: 'connected', tls: clientTls !== undefined });
   const clientOptions = { maxReceiveMessageSize: maxReceive };
 
-  // Broker stream: opened at once, errors ignored (go-plugin starts it asynchronously, §1 step 9).
+  // Broker stream: opened at once, errors ignored (go-plugin starts it asynchronously, docs/protocol.md#lifecycle).
   const lifetime = new AbortController();
   const outgoing = createQueue<ConnInfo>({ highWater: Infinity });
   const broker = createBroker({
@@ -406,7 +407,8 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
         return;
       }
       await broker.close().catch(() => {});
-      // The result does not matter: a Go plugin stops inside the handler and never answers (§6).
+      // The result does not matter: a Go plugin stops inside the handler and never answers
+      // (docs/protocol.md#grpccontroller).
       await controller.Shutdown({}, { timeoutMs: KILL_WAIT_MS }).catch(() => {});
       lifetime.abort();
       await within(channel.close(), 500);

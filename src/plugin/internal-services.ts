@@ -1,4 +1,4 @@
-// go-plugin's internal services (go-plugin-protocol.md §6) with hand-written codecs: no .proto is loaded
+// go-plugin's internal services (docs/protocol.md#internal-services) with hand-written codecs: no .proto is loaded
 // or parsed at start-up. Wire-identical to proto/plugin/*.proto and proto/grpc/health/v1/health.proto,
 // which ship in the package for other languages and tools.
 import type { BidiStreamMethod, MethodDefinition, ServerStreamMethod, UnaryMethod } from '../grpc/service.js';

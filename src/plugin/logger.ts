@@ -1,5 +1,5 @@
 // A small hclog-style logger. Plugins log through it to stderr, which go-plugin hosts parse as
-// hclog JSON (go-plugin-protocol.md §9). Hosts accept any object with the same five methods.
+// hclog JSON (docs/protocol.md#stdout-stderr-and-logs). Hosts accept any object with the same five methods.
 
 import { type LogFields, type LogLevel, formatLogLine, isLogLevel, levelEnabled } from './hclog.js';
 

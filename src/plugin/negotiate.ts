@@ -1,4 +1,5 @@
-// App protocol version negotiation, plugin side (go-plugin-protocol.md §4; server.go protocolVersion).
+// App protocol version negotiation, plugin side (docs/protocol.md#version-negotiation,
+// after go-plugin's protocolVersion in server.go).
 
 import { parseGoInt } from './go-strconv.js';
 
@@ -36,7 +37,8 @@ export interface NegotiatedVersion {
 /**
  * The highest of the plugin's versions the host offered. With no common version, or no list at
  * all, the plugin's lowest version, unmatched: a plugin answers and lets the host report the
- * mismatch; it never throws or exits over the host's list (§14 item 11). Compares numbers, never
+ * mismatch; it never throws or exits over the host's list (docs/protocol.md#version-negotiation). Compares numbers,
+ * never
  * strings ("10" < "9" as strings).
  */
 export function negotiateVersion(

@@ -1,5 +1,5 @@
-// Listeners for a plugin's main server and for broker servers on either side (go-plugin-protocol.md
-// §10): a unix socket in a fresh 0700 directory, or 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT.
+// Listeners for a plugin's main server and for broker servers on either side (docs/protocol.md#listeners):
+// a unix socket in a fresh 0700 directory, or 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT.
 import { chmodSync, chownSync, rmSync } from 'node:fs';
 import type { Server } from '../grpc/server.js';
 import type { TlsServerOptions } from '../http2/tls-options.js';

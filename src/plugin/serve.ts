@@ -1,4 +1,4 @@
-// The plugin side of go-plugin (go-plugin-protocol.md §1, steps 2–11): cookie, version negotiation,
+// The plugin side of go-plugin (docs/protocol.md#lifecycle): cookie, version negotiation,
 // listener, AutoMTLS, internal services, the handshake line, then serving until the host shuts us down.
 import { Console } from 'node:console';
 import { createServer, type Server } from '../grpc/server.js';
@@ -34,7 +34,7 @@ export interface PluginOptions {
   magicCookieValue: string;
   /** `unix` (default; `tcp` on Windows) or `tcp` on 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT. */
   transport?: Transport;
-  /** Default 256 MiB: Terraform sends large messages (go-plugin-protocol.md §14 item 8). */
+  /** Default 256 MiB: Terraform sends large messages (docs/protocol.md#message-size). */
   maxReceiveMessageSize?: number;
   maxSendMessageSize?: number;
   /** The level of the plugin's logger (default `info`); ignored when `logger` is given. */
@@ -184,7 +184,8 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
   const stdio = internals.stdio ?? captureStdio({ bufferBytes: options.stdioBufferBytes });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info', write: (line) => stdio.writeStderr(line + '\n') });
   const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize, reflection: options.reflection });
-  // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS, §5.1).
+  // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS,
+  // docs/protocol.md#automtls).
   const ownCertificate = env[PLUGIN_CLIENT_CERT] ? generateCertificate() : undefined;
   ownCertificate?.catch(() => {});
   const services = internalServices();
@@ -208,7 +209,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
 
   server.addService(services.health, {
     Check: ({ service }) => {
-      // grpc-go's health server answers like this for the names it does not know (§6).
+      // grpc-go's health server answers like this for the names it does not know (docs/protocol.md#health).
       if (service === '' || service === 'plugin') return { status: 'SERVING' } satisfies HealthCheckResponse;
       throw new GrpcError(Status.NOT_FOUND, 'unknown service');
     },
@@ -275,7 +276,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
 
   server.addService(services.controller, {
     Shutdown: () => {
-      // Answer first, then stop: a Go host waits at most 2 s for the exit (§8).
+      // Answer first, then stop: a Go host waits at most 2 s for the exit (docs/protocol.md#shutdown-and-signals).
       setImmediate(() => void stop('shutdown requested by the host', 0));
       return {};
     },
@@ -283,7 +284,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
 
   if (env[PLUGIN_MULTIPLEX_GRPC]) {
     // Without yamux we cannot serve such a host; the host refuses the connection with
-    // ErrGRPCBrokerMuxNotSupported instead of hanging (§7.3).
+    // ErrGRPCBrokerMuxNotSupported instead of hanging (docs/protocol.md#multiplexing).
     logger.warn('the host asked for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC), which this plugin does not support');
   }
 
@@ -303,7 +304,8 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
 
     // Served inside a test's process (testPlugin), the process and its signals are not the plugin's.
     if (!mode.inProcess) {
-      // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good, §8).
+      // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good,
+      // docs/protocol.md#shutdown-and-signals).
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigterm);
       // Exit when the host has gone, so a SIGKILLed host leaves no orphan (go-plugin#210).

@@ -1,4 +1,4 @@
-// Where a plugin listens: unix socket paths and TCP port ranges (go-plugin-protocol.md §10).
+// Where a plugin listens: unix socket paths and TCP port ranges (docs/protocol.md#listeners).
 // Only makeSocketDir and resolveSocketGroup touch the file system.
 
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -53,7 +53,8 @@ export function socketPathIn(dir: string): string {
 
 /**
  * Throws when a unix socket path is too long to bind. A long TMPDIR otherwise fails deep in listen,
- * and users only see "Unrecognized remote plugin message" (§14 item 15; hashicorp/terraform#22198).
+ * and users only see "Unrecognized remote plugin message" (docs/protocol.md#socket-path-length;
+ * hashicorp/terraform#22198).
  */
 export function checkSocketPath(path: string, platform: string = process.platform): void {
   const bytes = new TextEncoder().encode(path).length;
@@ -105,7 +106,7 @@ export interface PortRange {
 }
 
 /**
- * PLUGIN_MIN_PORT and PLUGIN_MAX_PORT as a plugin reads them (server.go serverListener_tcp):
+ * PLUGIN_MIN_PORT and PLUGIN_MAX_PORT as a plugin reads them (docs/protocol.md#tcp-and-port-ranges):
  * base 10, unset or empty = 0. No defaults here: the host always sets both (10000/25000 unless its
  * caller chose), so 0/0 means one try on an ephemeral port.
  */

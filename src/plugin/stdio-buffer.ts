@@ -1,5 +1,5 @@
 // A bounded queue for a plugin's redirected stdout/stderr output, held until the host drains it
-// through GRPCStdio/StreamStdio (go-plugin-protocol.md §9).
+// through GRPCStdio/StreamStdio (docs/protocol.md#stdout-stderr-and-logs).
 //
 // Policy: only redirected output (console.log and other stray stdout writes after the handshake)
 // is queued here. The plugin's own log lines go straight to the real stderr, which the host reads

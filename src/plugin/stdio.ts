@@ -1,4 +1,4 @@
-// Routing of a plugin's stdout and stderr (go-plugin-protocol.md §9). stdout belongs to the handshake:
+// Routing of a plugin's stdout and stderr (docs/protocol.md#stdout-stderr-and-logs). stdout belongs to the handshake:
 // nothing may reach it before the line, and hosts discard what follows, so every stdout write is
 // captured and sent over GRPCStdio/StreamStdio instead, as a Go plugin's redirected os.Stdout is.
 //
@@ -166,7 +166,8 @@ function createRouter(realStdout: WriteFn, realStderr: WriteFn, bufferBytes: num
 /**
  * A go-plugin host always sets PLUGIN_PROTOCOL_VERSIONS (1.0.0+). When it is set as this module loads,
  * stdout is captured at once, so `console.log` in modules that run before serve() cannot reach the
- * handshake's stdout (§14 item 7). If no plugin starts within a host's start timeout, the capture is
+ * handshake's stdout (docs/protocol.md#reading-the-line). If no plugin starts within a host's start timeout, the
+ * capture is
  * undone and the held output printed, so a program that is not a plugin loses nothing.
  */
 const HOST_START_TIMEOUT_MS = 60_000;

@@ -1,4 +1,4 @@
-// A minimal protobuf wire codec for go-plugin's few internal messages (go-plugin-protocol.md §6), so a
+// A minimal protobuf wire codec for go-plugin's few internal messages (docs/protocol.md#internal-services), so a
 // plugin starts without loading or parsing .proto files. Unknown fields are skipped, as protobuf requires.
 
 export class WireWriter {

@@ -1,4 +1,4 @@
-// AutoMTLS as TLS options for src/http2 (go-plugin-protocol.md §5.3): each side presents its own
+// AutoMTLS as TLS options for src/http2 (docs/protocol.md#tls-settings): each side presents its own
 // certificate and trusts only the other's, requires a client certificate as a server, and checks the
 // name `localhost` as a client. One function per direction, so a caller cannot mix them up.
 import { X509Certificate } from 'node:crypto';
@@ -19,7 +19,10 @@ export interface ParsedCertificate {
   der: Uint8Array;
 }
 
-/** go-plugin's peers check this name; the certificates carry SAN DNS:localhost and no IP SAN (§5.3). */
+/**
+ * go-plugin's peers check this name; the certificates carry SAN DNS:localhost and no IP SAN
+ * (docs/protocol.md#tls-settings).
+ */
 export const AUTO_MTLS_SERVER_NAME = 'localhost';
 
 /** The plugin's listeners: present our certificate, require the host's and nothing else. */
@@ -43,7 +46,8 @@ export function hostServerTls(own: OwnCertificate, pluginCertPem: string | Uint8
 }
 
 function serverTls(own: OwnCertificate, peer: string): TlsServerOptions {
-  // minVersion only: TLS 1.3 must stay possible, Node and Bun need it for P-521 client certificates (§5.3).
+  // minVersion only: TLS 1.3 must stay possible, Node and Bun need it for P-521 client certificates
+  // (docs/protocol.md#tls-settings).
   return { cert: own.certPem, key: own.keyPem, ca: peer, requireClientCert: true, minVersion: 'TLSv1.2' };
 }
 
@@ -61,7 +65,8 @@ function peerPem(value: string | Uint8Array, what: string): string {
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END ([A-Z0-9 ]+)-----/g;
 
 /**
- * Reads exactly one PEM CERTIFICATE (what a host puts in PLUGIN_CLIENT_CERT, §3) and checks it is
+ * Reads exactly one PEM CERTIFICATE (what a host puts in PLUGIN_CLIENT_CERT, docs/protocol.md#environment-variables)
+ * and checks it is
  * X.509. `what` names the source in errors. Text around the block is ignored, as Go's pem.Decode does.
  */
 export function parseCertificatePem(text: string, what = 'PLUGIN_CLIENT_CERT'): ParsedCertificate {
@@ -95,7 +100,7 @@ export function parseCertificatePem(text: string, what = 'PLUGIN_CLIENT_CERT'): 
 
 /**
  * Handshake field 6: standard base64 of the plugin's DER certificate. go-plugin writes it without `=`
- * padding (§2); padded text is accepted too.
+ * padding (docs/protocol.md#field-6-server-certificate); padded text is accepted too.
  */
 export function certificateFromBase64Der(field: string, what = "the plugin's certificate (handshake field 6)"): ParsedCertificate {
   const text = field.trim();
@@ -114,7 +119,10 @@ export function certificateFromBase64Der(field: string, what = "the plugin's cer
   return certificateFromDer(der, what);
 }
 
-/** Handshake field 6 as go-plugin writes it: standard base64 with the `=` padding stripped (§2, §14.1). */
+/**
+ * Handshake field 6 as go-plugin writes it: standard base64 with the `=` padding stripped
+ * (docs/protocol.md#field-6-server-certificate).
+ */
 export function certificateToBase64Der(der: Uint8Array): string {
   return encodeBase64(der, { pad: false });
 }

@@ -1,5 +1,5 @@
 // Self-signed X.509 v3 certificates without openssl: go-plugin's AutoMTLS template by default
-// (go-plugin-protocol.md §5.2, hashicorp/go-plugin mtls.go), DER written by ./asn1.ts, key and
+// (docs/protocol.md#certificate-template, after go-plugin's mtls.go), DER written by ./asn1.ts, key and
 // signature from node:crypto.
 import { createHash, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -41,7 +41,7 @@ export interface CertificateOptions {
 export interface Certificate {
   /** PEM `CERTIFICATE`, 64-column lines, trailing newline (what go-plugin puts in PLUGIN_CLIENT_CERT). */
   certPem: string;
-  /** PKCS#8 PEM `PRIVATE KEY`. Never leaves the process (§5.2). */
+  /** PKCS#8 PEM `PRIVATE KEY`. Never leaves the process (docs/protocol.md#certificate-template). */
   keyPem: string;
   certDer: Uint8Array;
 }
@@ -50,7 +50,10 @@ export const AUTO_MTLS_VALIDITY_HOURS = 262_980;
 export const AUTO_MTLS_SKEW_SECONDS = 30;
 const ORGANIZATION = 'HashiCorp';
 
-/** Go picks the hash from the curve (crypto/x509 signingParamsForKey); parameters stay absent (RFC 5758 §3.2). */
+/**
+ * Go's crypto/x509 picks the hash from the curve (P-521: SHA-512, docs/protocol.md#certificate-template); parameters
+ * stay absent (RFC 5758 §3.2).
+ */
 const SIGNATURE: Record<Curve, { hash: string; oid: string }> = {
   'P-256': { hash: 'sha256', oid: '1.2.840.10045.4.3.2' },
   'P-384': { hash: 'sha384', oid: '1.2.840.10045.4.3.3' },

@@ -1,5 +1,6 @@
 // Bad input over raw HTTP/2 to our server: every request gets a clear answer, and the session it came
-// on keeps serving (rows 2, 4, 12, 18, 19, 23; §3.6).
+// on keeps serving (docs/node-http2.md#request-checks, #message-framing, #grpc-timeout, #message-size-limits,
+// #compression, #cardinality, #oversized-headers).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
@@ -144,7 +145,8 @@ describe('bad input over raw HTTP/2', () => {
       5000,
       'an answer to the oversized request',
     );
-    // Node answers RST_STREAM REFUSED_STREAM (§3.6) before any response; Bun would fail the session.
+    // Node answers RST_STREAM REFUSED_STREAM (docs/node-http2.md#oversized-headers) before any response; Bun would fail
+    // the session.
     assert.equal(outcome.status, undefined);
     assert.notEqual(outcome.rst, http2.constants.NGHTTP2_NO_ERROR);
     assert.equal(session.destroyed, false);

@@ -126,7 +126,7 @@ describe('handler and client method names', () => {
   });
 });
 
-describe('unknown service or method: UNIMPLEMENTED, trailers-only, HTTP 200 (row 20)', () => {
+describe('unknown service or method: UNIMPLEMENTED, trailers-only, HTTP 200 (docs/node-http2.md#unknown-service-or-method)', () => {
   let running: Running;
   before(async () => {
     running = await serve(TestService, { Double: (req: { Input: number }) => ({ Output: req.Input * 2 }) });
@@ -309,7 +309,7 @@ describe('errors from handlers reach the client', () => {
   });
 });
 
-describe('cardinality (row 23)', () => {
+describe('cardinality (docs/node-http2.md#cardinality)', () => {
   it('a unary request with two messages gets UNIMPLEMENTED; with none, too', async () => {
     let calls = 0;
     const running = await serve(CallsService, { Unary: (req: Num) => (calls++, req) });

@@ -1,5 +1,6 @@
 // How our client reads what a server sends, including servers that break the rules: a raw node:http2
-// server plays each peer (rows 6, 7, 8, 17, 19, 21, 22, 26).
+// server plays each peer (docs/node-http2.md#trailers-only, #grpc-status, #grpc-message, #reset-codes, #compression,
+// #http-status-mapping, #missing-grpc-status, #connection-loss).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
@@ -32,7 +33,8 @@ function only(headers: http2.OutgoingHttpHeaders): Behaviour {
 
 function reset(code: number, afterHeaders = true): Behaviour {
   return (stream) => {
-    // With waitForTrailers, close(code) sends RST_STREAM even after the client half-closed (§3.1).
+    // With waitForTrailers, close(code) sends RST_STREAM even after the client half-closed
+    // (docs/node-http2.md#server-resets-are-unreliable).
     if (afterHeaders) stream.respond(GRPC, { waitForTrailers: true });
     setTimeout(() => stream.close(code), 5);
   };
@@ -131,7 +133,7 @@ describe('the client reads statuses the way the spec maps them', () => {
     assert.equal((await call('ok')).n, 7);
   });
 
-  describe('a missing grpc-status is an error, never OK (row 22)', () => {
+  describe('a missing grpc-status is an error, never OK (docs/node-http2.md#missing-grpc-status)', () => {
     it('trailers without grpc-status: UNKNOWN', async () => {
       await assert.rejects(call('no-status-in-trailers'), isCode(Status.UNKNOWN));
     });
@@ -146,7 +148,7 @@ describe('the client reads statuses the way the spec maps them', () => {
     });
   });
 
-  describe('HTTP status without grpc-status (row 21)', () => {
+  describe('HTTP status without grpc-status (docs/node-http2.md#http-status-mapping)', () => {
     const table: Array<[string, Status]> = [
       ['http-400', Status.INTERNAL],
       ['http-401', Status.UNAUTHENTICATED],
@@ -168,7 +170,7 @@ describe('the client reads statuses the way the spec maps them', () => {
     });
   });
 
-  describe('grpc-status and grpc-message values (rows 7, 8)', () => {
+  describe('grpc-status and grpc-message values (docs/node-http2.md#grpc-status, #grpc-message)', () => {
     it('a number outside 0-16 is UNKNOWN, keeping the message', async () => {
       await assert.rejects(call('status-99'), isCode(Status.UNKNOWN, 'from the future'));
     });
@@ -181,12 +183,12 @@ describe('the client reads statuses the way the spec maps them', () => {
     it('a malformed message is shown as received, not a crash (connect-es throws URIError)', async () => {
       await assert.rejects(call('malformed-message'), isCode(Status.INVALID_ARGUMENT, '%E2%82 and %zz'));
     });
-    it('status OK without a message for a unary call: UNIMPLEMENTED (row 23)', async () => {
+    it('status OK without a message for a unary call: UNIMPLEMENTED (docs/node-http2.md#cardinality)', async () => {
       await assert.rejects(call('status-ok-no-message'), isCode(Status.UNIMPLEMENTED));
     });
   });
 
-  describe('RST_STREAM before the trailers (row 17)', () => {
+  describe('RST_STREAM before the trailers (docs/node-http2.md#reset-codes)', () => {
     const table: Array<[string, Status]> = [
       ['rst-refused', Status.UNAVAILABLE],
       ['rst-internal', Status.INTERNAL],
@@ -201,16 +203,17 @@ describe('the client reads statuses the way the spec maps them', () => {
     }
     it('rst-no-error before the trailers is an error, never OK', async () => {
       // The spec asks for INTERNAL; node:http2 gives rstCode 0 for RST(NO_ERROR) and for a plain
-      // END_STREAM alike, so the client can only report the missing grpc-status (row 22).
+      // END_STREAM alike, so the client can only report the missing grpc-status
+      // (docs/node-http2.md#missing-grpc-status).
       await assert.rejects(call('rst-no-error'), (err: unknown) => err instanceof GrpcError && (err.code === Status.INTERNAL || err.code === Status.UNKNOWN));
     });
   });
 
   describe('broken response bodies', () => {
-    it('a compressed message without grpc-encoding: INTERNAL (row 19)', async () => {
+    it('a compressed message without grpc-encoding: INTERNAL (docs/node-http2.md#compression)', async () => {
       await assert.rejects(call('compressed-no-encoding'), isCode(Status.INTERNAL, /no grpc-encoding/));
     });
-    it('a message in an encoding the client cannot decode: INTERNAL (row 19)', async () => {
+    it('a message in an encoding the client cannot decode: INTERNAL (docs/node-http2.md#compression)', async () => {
       await assert.rejects(call('compressed-unknown-encoding'), isCode(Status.INTERNAL, /snappy/));
     });
     it('a body that ends inside a message, even with status OK: INTERNAL', async () => {
@@ -224,7 +227,7 @@ describe('the client reads statuses the way the spec maps them', () => {
     });
   });
 
-  it('the connection dropping mid-call: UNAVAILABLE (row 26)', async () => {
+  it('the connection dropping mid-call: UNAVAILABLE (docs/node-http2.md#connection-loss)', async () => {
     await assert.rejects(call('connection-lost'), isCode(Status.UNAVAILABLE));
   });
 });

@@ -118,7 +118,7 @@ describe('deadlines', () => {
   });
 });
 
-describe('server-side deadline (row 15): the server ends the call itself', () => {
+describe('server-side deadline (docs/node-http2.md#server-deadline): the server ends the call itself', () => {
   const seen = probe();
   let running: Running;
   before(async () => {
@@ -202,7 +202,7 @@ describe('server-side deadline (row 15): the server ends the call itself', () =>
   });
 });
 
-describe('the client sends RST_STREAM CANCEL on deadline and abort (rows 14, 16)', () => {
+describe('the client sends RST_STREAM CANCEL on deadline and abort (docs/node-http2.md#client-deadline, #cancellation)', () => {
   let server: http2.Http2Server;
   let address: string;
   const resets: number[] = [];
@@ -251,7 +251,7 @@ describe('the client sends RST_STREAM CANCEL on deadline and abort (rows 14, 16)
   });
 });
 
-describe('client cancellation reaches the handler (row 16)', () => {
+describe('client cancellation reaches the handler (docs/node-http2.md#cancellation)', () => {
   const seen = probe();
   const sumOutcomes: string[] = [];
   let running: Running;

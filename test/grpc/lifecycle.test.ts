@@ -18,7 +18,7 @@ const isCode = (...codes: Status[]) => (err: unknown) => {
   return true;
 };
 
-describe('graceful close (row 24)', () => {
+describe('graceful close (docs/node-http2.md#graceful-shutdown)', () => {
   it('an in-flight call finishes; calls started meanwhile are refused with UNAVAILABLE', async () => {
     let started!: () => void;
     const inHandler = new Promise<void>((resolve) => (started = resolve));

@@ -24,7 +24,7 @@ after(() => dir.remove());
 /** Bytes that compress well, so gzip is worth it. */
 const text = (n: number) => new TextEncoder().encode('all work and no play makes jack a dull boy. '.repeat(Math.ceil(n / 44)).slice(0, n));
 
-describe('message size limits (row 18)', () => {
+describe('message size limits (docs/node-http2.md#message-size-limits)', () => {
   it('server receive limit: a larger request gets RESOURCE_EXHAUSTED and never reaches the handler', async () => {
     let calls = 0;
     const running = await serve(CallsService, { Unary: (req: Num) => (calls++, { n: req.data?.length ?? 0 }) }, { maxReceiveMessageSize: 1024 });
@@ -119,7 +119,7 @@ describe('message size limits (row 18)', () => {
   });
 });
 
-describe('compression (row 19)', () => {
+describe('compression (docs/node-http2.md#compression)', () => {
   const handlers = {
     Unary: (req: Num) => ({ n: req.data?.length ?? 0, data: req.n > 0 ? text(req.n) : new Uint8Array(0) }),
   };
@@ -267,7 +267,7 @@ describe('load: many calls on one channel', () => {
   });
 });
 
-describe('backpressure: a slow reader bounds what the server produces (§4.7)', () => {
+describe('backpressure: a slow reader bounds what the server produces (docs/node-http2.md#backpressure)', () => {
   let running: Running;
   let produced = 0;
   const CHUNK = 64 * 1024;

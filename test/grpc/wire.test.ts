@@ -1,4 +1,5 @@
-// What our client and server put on the wire, seen through raw node:http2 peers (rows 1, 3, 5, 8, 9).
+// What our client and server put on the wire, seen through raw node:http2 peers (docs/node-http2.md#request-headers,
+// #response-headers, #trailers, #grpc-message, #binary-metadata).
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
@@ -36,7 +37,7 @@ function pairs(raw: string[]): Array<[string, string]> {
   return out;
 }
 
-describe('request headers from our client (row 1)', () => {
+describe('request headers from our client (docs/node-http2.md#request-headers)', () => {
   it('over TCP: POST, http, the path, host:port authority, te, content-type, user-agent, accept-encoding', async () => {
     const peer = await recordingServer({});
     const client = createClient(CallsService, peer.target);
@@ -106,7 +107,7 @@ describe('request headers from our client (row 1)', () => {
   });
 });
 
-describe('responses from our server (rows 3, 5, 8, 9)', () => {
+describe('responses from our server (docs/node-http2.md#response-headers, #trailers, #grpc-message, #binary-metadata)', () => {
   it('OK: HEADERS with :status 200 and content-type, the message, then trailers with grpc-status 0', async () => {
     const running = await serve(CallsService, { Unary: (req: Num) => ({ n: req.n + 1 }) });
     const session = await rawConnect(running.address);

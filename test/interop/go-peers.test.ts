@@ -59,7 +59,7 @@ for (const [h, p] of pairs) {
       });
 
       // go-plugin#109: a 1.0.1 plugin has no trust list or server name when it dials the host's
-      // broker, so under AutoMTLS it rejects the host's certificate (protocol doc §5.3, §12).
+      // broker, so under AutoMTLS it rejects the host's certificate (docs/protocol.md#tls-settings, #go-plugin-101).
       const pluginCannotDialHost = tls && p === 'legacy';
       it(
         pluginCannotDialHost

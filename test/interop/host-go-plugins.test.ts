@@ -254,7 +254,7 @@ describe('host against the newest go-plugin: stdio, panics, kill deadline, host 
   });
 });
 
-describe('host environment for the plugin (go-plugin-protocol.md §3)', () => {
+describe('host environment for the plugin (docs/protocol.md#environment-variables)', () => {
   const environOf = (pid: number): Map<string, string> =>
     new Map(
       readFileSync(`/proc/${pid}/environ`, 'utf8')

@@ -1,5 +1,5 @@
 // A TS plugin takes Terraform-sized messages: its default receive limit is 256 MiB, not gRPC's 4 MiB
-// (go-plugin-protocol.md §14 item 8).
+// (docs/protocol.md#message-size).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';

@@ -38,7 +38,7 @@ describe('encodeFrame / frameHeader: flag byte, 4-byte big-endian length, payloa
   });
 });
 
-describe('FrameDecoder: message and chunk boundaries are unrelated (row 4)', () => {
+describe('FrameDecoder: message and chunk boundaries are unrelated (docs/node-http2.md#message-framing)', () => {
   const messages: Array<[boolean, Uint8Array]> = [
     [false, bytes(7, 1)],
     [false, new Uint8Array(0)],

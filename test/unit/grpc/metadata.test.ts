@@ -110,7 +110,7 @@ describe('metadataToHeaders', () => {
   });
 });
 
-describe('metadataFromHeaders: drop what is reserved or invalid, never fail (row 10)', () => {
+describe('metadataFromHeaders: drop what is reserved or invalid, never fail (docs/node-http2.md#received-metadata)', () => {
   it('drops pseudo-headers, reserved and HTTP/1 headers and keeps the rest', () => {
     const md = metadataFromHeaders({
       ':path': '/x.Y/Z',
@@ -186,7 +186,7 @@ describe('base64 for -bin values', () => {
   });
 });
 
-describe('metadata size budget (row 11)', () => {
+describe('metadata size budget (docs/node-http2.md#reserved-headers-and-metadata-size)', () => {
   it('counts name + value + 32 per entry; -bin values by their base64 length', () => {
     const md = new Metadata().append('x-a', 'abc').append('x-a', 'de').set('k-bin', new Uint8Array(3));
     assert.equal(metadataSize(md), 3 + 3 + 32 + (3 + 2 + 32) + (5 + 4 + 32));

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeGrpcMessage, decodeGrpcMessage } from '../../../src/grpc/percent.js';
 
-describe('grpc-message percent encoding (row 8)', () => {
+describe('grpc-message percent encoding (docs/node-http2.md#grpc-message)', () => {
   it('leaves printable ASCII other than "%" as it is', () => {
     const text = 'unknown method Foo for service x.Y: a-z A-Z 0-9 ~!@#$^&*()_+{}|:"<>?`-=[]\\;\',./';
     assert.equal(encodeGrpcMessage(text), text);

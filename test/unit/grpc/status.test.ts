@@ -24,7 +24,7 @@ describe('status codes (doc/statuscodes.md)', () => {
   });
 });
 
-describe('parseStatus: received grpc-status values (row 7)', () => {
+describe('parseStatus: received grpc-status values (docs/node-http2.md#grpc-status)', () => {
   it('reads decimal 0-16', () => {
     assert.equal(parseStatus('0'), Status.OK);
     assert.equal(parseStatus('5'), Status.NOT_FOUND);
@@ -86,7 +86,7 @@ describe('GrpcError', () => {
   });
 });
 
-describe('HTTP status → gRPC status when grpc-status is absent (row 21)', () => {
+describe('HTTP status → gRPC status when grpc-status is absent (docs/node-http2.md#http-status-mapping)', () => {
   it('maps per doc/http-grpc-status-mapping.md', () => {
     const table: Array<[number, Status]> = [
       [400, Status.INTERNAL],
@@ -106,7 +106,7 @@ describe('HTTP status → gRPC status when grpc-status is absent (row 21)', () =
   });
 });
 
-describe('RST_STREAM code → gRPC status (row 17)', () => {
+describe('RST_STREAM code → gRPC status (docs/node-http2.md#reset-codes)', () => {
   it('maps per the spec', () => {
     const table: Array<[number, Status]> = [
       [0x0, Status.INTERNAL], // NO_ERROR before trailers
@@ -126,7 +126,7 @@ describe('RST_STREAM code → gRPC status (row 17)', () => {
   });
 });
 
-describe('content-type (row 2)', () => {
+describe('content-type (docs/node-http2.md#request-checks)', () => {
   it('accepts application/grpc and any +codec or parameters, in any case', () => {
     assert.equal(GRPC_CONTENT_TYPE, 'application/grpc');
     for (const v of ['application/grpc', 'application/grpc+proto', 'application/grpc+json', 'application/grpc+cbor', 'application/grpc;charset=utf-8', 'Application/GRPC+Proto']) {

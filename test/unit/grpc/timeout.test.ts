@@ -5,7 +5,7 @@ import { GrpcError, Status } from '../../../src/grpc/status.js';
 
 const isInternal = (err: unknown) => err instanceof GrpcError && err.code === Status.INTERNAL;
 
-describe('parseGrpcTimeout: 1-8 digits and a unit, anchored (row 12)', () => {
+describe('parseGrpcTimeout: 1-8 digits and a unit, anchored (docs/node-http2.md#grpc-timeout)', () => {
   it('reads every unit as milliseconds', () => {
     assert.equal(parseGrpcTimeout('2H'), 2 * 3_600_000);
     assert.equal(parseGrpcTimeout('3M'), 3 * 60_000);
@@ -22,7 +22,7 @@ describe('parseGrpcTimeout: 1-8 digits and a unit, anchored (row 12)', () => {
     assert.equal(parseGrpcTimeout('0m'), 0);
   });
 
-  it('reads the largest legal value, 99999999H, without wrapping (row 13)', () => {
+  it('reads the largest legal value, 99999999H, without wrapping (docs/node-http2.md#long-timeouts)', () => {
     const ms = parseGrpcTimeout('99999999H');
     assert.equal(ms, 99_999_999 * 3_600_000);
     assert.ok(ms > MAX_TIMER_MS);
@@ -40,7 +40,7 @@ describe('parseGrpcTimeout: 1-8 digits and a unit, anchored (row 12)', () => {
   });
 });
 
-describe('formatGrpcTimeout: smallest unit that fits 8 digits, rounded up (row 12)', () => {
+describe('formatGrpcTimeout: smallest unit that fits 8 digits, rounded up (docs/node-http2.md#grpc-timeout)', () => {
   it('writes milliseconds while they fit', () => {
     assert.equal(formatGrpcTimeout(1), '1m');
     assert.equal(formatGrpcTimeout(1500), '1500m');

@@ -23,7 +23,7 @@ describe('go-plugin environment variables', () => {
   });
 });
 
-describe('KNOWN_HOSTS (§13)', () => {
+describe('KNOWN_HOSTS (docs/protocol.md#known-hosts)', () => {
   it('cannot be changed at run time, down to the version lists', () => {
     assert.ok(Object.isFrozen(env.KNOWN_HOSTS));
     for (const host of Object.values(env.KNOWN_HOSTS)) {

@@ -43,7 +43,8 @@ describe('formatHandshake: the line a plugin prints', () => {
     assert.equal(formatHandshake({ ...base, multiplex: false }), '1|1|unix|/tmp/plugin88123|grpc|\n');
   });
 
-  // §14 item 1: about 2 in 3 DER lengths need padding; a padded field 6 fails Go hosts.
+  // docs/protocol.md#field-6-server-certificate: about 2 in 3 DER lengths need padding; a padded field 6 fails Go
+  // hosts.
   for (const contentLength of [300, 301, 302]) {
     it(`prints the certificate as unpadded standard base64 (${contentLength + 4}-byte DER)`, () => {
       const der = cert(contentLength);
@@ -159,7 +160,7 @@ describe('parseHandshake: what a host accepts', () => {
     it('decodes unpadded base64 (what Go plugins print)', () => {
       assert.deepEqual(parseHandshake(`1|5|unix|/s|grpc|${unpadded}`, offered).serverCertDer, new Uint8Array(der));
     });
-    it('also decodes padded base64 (what broken plugins print, §14 item 1)', () => {
+    it('also decodes padded base64 (what broken plugins print, docs/protocol.md#field-6-server-certificate)', () => {
       for (const length of [400, 401, 402]) {
         const bytes = cert(length);
         const parsed = parseHandshake(`1|5|unix|/s|grpc|${paddedBase64(bytes)}`, offered);
@@ -181,7 +182,7 @@ describe('parseHandshake: what a host accepts', () => {
       const message = parseError('1|5|unix|/s|grpc|', { ...offered, expectCert: true }).message;
       assert.match(message, /ignored PLUGIN_CLIENT_CERT/);
     });
-    it('refuses a certificate the host did not ask for (a Go host panics, §14 item 2)', () => {
+    it('refuses a certificate the host did not ask for (a Go host panics, docs/protocol.md#field-6-server-certificate)', () => {
       const message = parseError(`1|5|unix|/s|grpc|${unpadded}`, { ...offered, expectCert: false }).message;
       assert.match(message, /did not set PLUGIN_CLIENT_CERT/);
     });
@@ -211,7 +212,7 @@ describe('parseHandshake: what a host accepts', () => {
       assert.equal(parseHandshake('1|5|unix|/s|grpc||true', offered).multiplex, false));
   });
 
-  describe('fewer than four fields: stdout noise before the handshake (§14 item 7)', () => {
+  describe('fewer than four fields: stdout noise before the handshake (docs/protocol.md#reading-the-line)', () => {
     for (const line of ['', 'Starting server on port 8080', '> my-plugin@1.0.0 start', '1|5|unix']) {
       it(`rejects ${JSON.stringify(line)} with go-plugin's message`, () => {
         const error = parseError(line, offered);

@@ -34,7 +34,7 @@ describe('levels', () => {
 });
 
 describe('formatLogLine: what a plugin writes to stderr', () => {
-  it('writes the hclog keys first, with a six-digit UTC timestamp (§14 item 14)', () => {
+  it('writes the hclog keys first, with a six-digit UTC timestamp (docs/protocol.md#logs)', () => {
     const line = formatLogLine({ level: 'info', message: 'serving', module: 'kv', time, fields: { addr: '/tmp/p1' } });
     assert.equal(
       line,

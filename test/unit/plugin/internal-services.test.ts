@@ -47,7 +47,7 @@ describe('internal service codecs', () => {
 
   it('speak grpc.health.v1 as grpc-go does: the request frame go-plugin sends and the SERVING reply', () => {
     const { Check } = internalServices().health;
-    // go-plugin's Ping: HealthCheckRequest{service:"plugin"} = 0a 06 "plugin" (go-plugin-protocol.md §6).
+    // go-plugin's Ping: HealthCheckRequest{service:"plugin"} = 0a 06 "plugin" (docs/protocol.md#internal-services).
     assert.deepEqual([...Check.requestSerialize({ service: 'plugin' })], [0x0a, 0x06, ...new TextEncoder().encode('plugin')]);
     assert.deepEqual([...Check.responseSerialize({ status: 'SERVING' })], [0x08, 0x01]);
     assert.deepEqual(Check.responseDeserialize(HealthCheckResponse.encode(HealthCheckResponse.fromObject({ status: 3 })).finish()), { status: 'SERVICE_UNKNOWN' });

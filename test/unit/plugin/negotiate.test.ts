@@ -32,7 +32,7 @@ describe('parseProtocolVersions: reading PLUGIN_PROTOCOL_VERSIONS', () => {
   }
 });
 
-describe('negotiateVersion: the highest common version, else the lowest (§4, §14 item 11)', () => {
+describe('negotiateVersion: the highest common version, else the lowest (docs/protocol.md#version-negotiation)', () => {
   it('settles host {1,3,4} and plugin {2,3,5} on 3, whatever order either side lists them in', () => {
     for (const hostOrder of permutations([1, 3, 4])) {
       for (const pluginOrder of permutations([2, 3, 5])) {

@@ -18,7 +18,7 @@ import {
 const scratch = mkdtempSync(join(tmpdir(), 'socket-path-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe('unix socket path length (§14 item 15)', () => {
+describe('unix socket path length (docs/protocol.md#socket-path-length)', () => {
   it('knows sun_path: 108 bytes on Linux, 104 on macOS and the BSDs', () => {
     assert.equal(MAX_UNIX_PATH_BYTES.linux, 108);
     for (const platform of ['darwin', 'freebsd', 'openbsd', 'netbsd']) assert.equal(maxUnixPathBytes(platform), 104);
@@ -54,7 +54,7 @@ describe('unix socket path length (§14 item 15)', () => {
   });
 });
 
-describe('socket directory and name (§10)', () => {
+describe('socket directory and name (docs/protocol.md#unix-sockets)', () => {
   it('uses PLUGIN_UNIX_SOCKET_DIR when set, else the OS temp dir', () => {
     assert.equal(socketDirectory({ PLUGIN_UNIX_SOCKET_DIR: '/run/plugins' }), '/run/plugins');
     assert.equal(socketDirectory({ PLUGIN_UNIX_SOCKET_DIR: '' }), tmpdir());

@@ -69,7 +69,7 @@ describe('parseCertificatePem reads the host certificate from PLUGIN_CLIENT_CERT
   });
 });
 
-describe('handshake field 6: unpadded standard base64 of the DER (§2)', () => {
+describe('handshake field 6: unpadded standard base64 of the DER (docs/protocol.md#field-6-server-certificate)', () => {
   it('writes no padding and reads both forms back', async () => {
     // Generate until each padding length has been seen; P-521 certificates vary in length.
     const seen = new Set<number>();
@@ -96,7 +96,7 @@ describe('handshake field 6: unpadded standard base64 of the DER (§2)', () => {
   });
 });
 
-describe('option builders follow the AutoMTLS rules (§5.3)', () => {
+describe('option builders follow the AutoMTLS rules (docs/protocol.md#tls-settings)', () => {
   it('servers require a client certificate and trust exactly the peer', () => {
     for (const options of [pluginServerTls(plugin, host.certPem), hostServerTls(host, plugin.certPem)]) {
       assert.equal(options.requireClientCert, true);

@@ -30,7 +30,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("the default certificate is go-plugin's AutoMTLS template (§5.2)", () => {
+describe("the default certificate is go-plugin's AutoMTLS template (docs/protocol.md#certificate-template)", () => {
   let made: Awaited<ReturnType<typeof generateCertificate>>;
   let startedAt: number;
   let x509: X509Certificate;
