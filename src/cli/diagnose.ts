@@ -11,7 +11,7 @@ export interface HandshakeField {
 
 const FIELD_NAMES = ['core protocol version', 'app protocol version', 'network', 'address', 'protocol', 'server certificate', 'broker multiplexing'];
 
-/** The fields of a handshake line with what each means (see docs/protocol.md, Handshake). */
+/** The fields of a handshake line with what each means (docs/protocol.md#handshake-line). */
 export function describeHandshake(line: string, offered: number[]): HandshakeField[] {
   const parts = line.trim().split('|');
   return parts.map((value, i) => {

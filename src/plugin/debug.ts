@@ -1,7 +1,8 @@
 // Debug mode: a plugin started by hand serves without a host and prints how a host reattaches to it,
 // in the three forms hosts take: startPlugin({ reattach }), Terraform's TF_REATTACH_PROVIDERS, and
 // go-plugin's ReattachConfig (Go's ClientConfig.Reattach). Test: true tells hosts not to stop the
-// plugin when they are done with it (go-plugin's ReattachConfig.Test), so it outlives many host runs.
+// plugin when they are done with it (go-plugin's ReattachConfig.Test), so it outlives many host runs
+// (docs/protocol.md#reattach).
 import { GO_PLUGIN_DEBUG } from './env.js';
 import type { ReattachConfig } from './host.js';
 
