@@ -21,6 +21,8 @@ export interface PluginTarget {
   startTimeoutMs: number;
   /** Which known host the cookie came from, if any. */
   host?: string;
+  /** Request metadata (`-H 'key: value'`, call only). */
+  headers: Array<[string, string]>;
 }
 
 export const TARGET_OPTIONS = `  --cookie KEY=VALUE     the magic cookie the plugin expects
@@ -37,7 +39,7 @@ export const TARGET_OPTIONS = `  --cookie KEY=VALUE     the magic cookie the plu
  * Parses the options before the plugin command. The command starts at the first argument that is not
  * an option (or after `--`); `take` may claim arguments after it (call's Service/Method and body).
  */
-export function parseTarget(argv: string[]): { target: PluginTarget; rest: string[] } {
+export function parseTarget(argv: string[], allow: { headers?: boolean } = {}): { target: PluginTarget; rest: string[] } {
   let cookie: [string, string] | undefined;
   let host: KnownHost | undefined;
   let versions: number[] | undefined;
@@ -47,6 +49,7 @@ export function parseTarget(argv: string[]): { target: PluginTarget; rest: strin
   let startTimeoutMs = 10_000;
   const protoFiles: string[] = [];
   const includeDirs: string[] = [];
+  const headers: Array<[string, string]> = [];
   let i = 0;
   const value = (flag: string) => {
     const v = argv[++i];
@@ -103,6 +106,15 @@ export function parseTarget(argv: string[]): { target: PluginTarget; rest: strin
       case '--json':
         json = true;
         break;
+      case '-H':
+      case '--header': {
+        if (!allow.headers) throw new UsageError(`unknown option ${arg}`);
+        const text = next();
+        const colon = text.indexOf(':');
+        if (colon <= 0) throw new UsageError(`${flag} wants "key: value", got ${JSON.stringify(text)}`);
+        headers.push([text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()]);
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${arg}`);
     }
@@ -120,6 +132,7 @@ export function parseTarget(argv: string[]): { target: PluginTarget; rest: strin
     autoMTLS,
     protoFiles,
     includeDirs,
+    headers,
     json,
     startTimeoutMs,
     ...(reattach ? { reattach } : {}),

@@ -4,6 +4,7 @@
 import { createInterface } from 'node:readline';
 import { createClient } from '../grpc/client.js';
 import type { MethodDefinition } from '../grpc/service.js';
+import { Metadata } from '../grpc/metadata.js';
 import { GrpcError, statusName } from '../grpc/status.js';
 import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
 import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
@@ -17,7 +18,8 @@ read from stdin when json is - or missing. Field names are lowerCamelCase; int64
 strings, bytes base64, as protobuf JSON has them.
 
 options:
-${TARGET_OPTIONS}`;
+${TARGET_OPTIONS}
+  -H 'key: value'        request metadata (repeatable)`;
 
 type JsonMessage = Record<string, unknown>;
 
@@ -30,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   let methodSpec: string;
   let body: string | undefined;
   try {
-    const parsed = parseTarget(argv);
+    const parsed = parseTarget(argv, { headers: true });
     target = parsed.target;
     const tail = target.reattach ? parsed.rest : target.command;
     const last = tail.at(-1);
@@ -90,7 +92,7 @@ async function callOnce(plugin: PluginClient, target: PluginTarget, spec: string
     process.stderr.write(`go-plugin-ts call: ${(err as Error).message}\n`);
     return 2;
   }
-  const client = createClient({ call: definition }, plugin.channel) as unknown as Record<'call', (...args: unknown[]) => unknown>;
+  const client = createClient({ call: definition }, plugin.channel, { metadata: metadataOf(target.headers) }) as unknown as Record<'call', (...args: unknown[]) => unknown>;
   const print = (message: JsonMessage) => process.stdout.write(JSON.stringify(message) + '\n');
   try {
     if (!definition.requestStream) {
@@ -111,6 +113,12 @@ async function callOnce(plugin: PluginClient, target: PluginTarget, spec: string
     process.stderr.write(`go-plugin-ts call: ${(err as Error).message}\n`);
     return 2;
   }
+}
+
+function metadataOf(headers: Array<[string, string]>): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of headers) metadata.append(key, value);
+  return metadata;
 }
 
 function parseMessage(text: string, what: string): JsonMessage {

@@ -45,6 +45,12 @@ describe('call: every call kind against a TS plugin, types from its reflection',
     assert.deepEqual(run.messages, [{ itemId: 'x', price: { currency: 'EUR', units: '12' }, labels: { color: 'red' }, count: 3 }]);
   });
 
+  it("sends -H 'key: value' as request metadata", async () => {
+    const run = await call(['-H', 'X-Tenant: acme', ...CATALOG, 'shop.v1.Catalog/GetItem', '{"itemId":"x"}']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((run.messages[0] as { labels: unknown }).labels, { color: 'red', tenant: 'acme' });
+  });
+
   it('server stream: one line per message; the package may be left out', async () => {
     const run = await call([...CATALOG, 'Catalog/ListItems']);
     assert.equal(run.code, 0, run.stderr);

@@ -28,8 +28,15 @@ describe('inspect and call options', () => {
       [['--cookie', 'K=V', '--versions', 'one', 'p'], /--versions wants integers/],
       [['--cookie', 'K=V', '--frobnicate', 'p'], /unknown option --frobnicate/],
       [['--cookie', 'K=V', '--proto'], /--proto needs a value/],
+      [['--cookie', 'K=V', '-H', 'a: b', 'p'], /unknown option -H/],
     ];
     for (const [argv, message] of cases) assert.throws(() => parseTarget(argv), (err: unknown) => err instanceof UsageError && message.test(err.message), argv.join(' '));
+  });
+
+  it('take -H metadata only where allowed (call), keys lower-cased', () => {
+    const { target } = parseTarget(['-H', 'X-Tenant: acme', '--header=a:b:c', '--cookie', 'K=V', 'p'], { headers: true });
+    assert.deepEqual(target.headers, [['x-tenant', 'acme'], ['a', 'b:c']]);
+    assert.throws(() => parseTarget(['-H', 'nocolon', '--cookie', 'K=V', 'p'], { headers: true }), /-H wants "key: value"/);
   });
 
   it('read both reattach forms: ours, and the go-plugin JSON debug mode and TF_REATTACH_PROVIDERS hold', () => {
