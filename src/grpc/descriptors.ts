@@ -2,7 +2,7 @@
 // reflection. protobufjs keeps no per-file view (its ext/descriptor groups by namespace and drops
 // imports), so files are rebuilt here from each top-level object's source file, with the imports a file
 // needs computed from the types it references. Field numbers: google/protobuf/descriptor.proto,
-// https://github.com/protocolbuffers/protobuf/blob/v29.3/src/google/protobuf/descriptor.proto
+// https://github.com/protocolbuffers/protobuf/blob/cdc3fe3b84d74745416ac493af8bee053cc2c1d9/src/google/protobuf/descriptor.proto
 import { basename, relative, isAbsolute, sep } from 'node:path';
 import type protobuf from 'protobufjs';
 import { protobufjs as pb, readFields, tag } from './protobufjs.js';
@@ -142,10 +142,8 @@ function buildModel(root: protobuf.Root, naming: FileNaming): Map<string, FileMo
       if (file !== name && !deps.includes(file)) deps.push(file);
     };
     const writer = new FileWriter(use);
-    out.set(name, {
-      dependencies: (writer.prepare(objects), deps),
-      bytes: () => writer.file(name, pkg, deps, objects),
-    });
+    writer.prepare(objects);
+    out.set(name, { dependencies: deps, bytes: () => writer.file(name, pkg, deps, objects) });
   }
   return out;
 }

@@ -2,14 +2,12 @@
 // FileDescriptorProtos that service definitions carry (see descriptors.ts). Behaviour follows grpc-go's
 // reflection server: one response per request, files sent once per stream except the one asked for,
 // NOT_FOUND in an ErrorResponse for unknown names, INVALID_ARGUMENT ending the stream for an empty request.
-// Protocol: https://github.com/grpc/grpc/blob/v1.68.0/src/proto/grpc/reflection/v1/reflection.proto
+// Protocol: https://github.com/grpc/grpc/blob/a389e6fbcd9440ce6eb69846882bc602ade961f6/src/proto/grpc/reflection/v1/reflection.proto
 import { fileDescriptorsOf } from './descriptors.js';
 import { protobufjs as pb, readFields as readMessage, tag } from './protobufjs.js';
 import { attachPackagedDescriptors } from './packaged-protos.js';
 import type { BidiStreamMethod, ServiceDefinition, ServiceHandlers } from './service.js';
 import { GrpcError, Status } from './status.js';
-
-export const REFLECTION_SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'] as const;
 
 /** What a reflection request asks. */
 export type ReflectionQuery =
