@@ -31,7 +31,7 @@ import { serve, loadProto, serviceOf } from 'go-plugin-ts';
 const KV = serviceOf(loadProto(new URL('./kv.proto', import.meta.url).pathname), 'kv.KV');
 const store = new Map();
 await serve({
-  magicCookieKey: 'PACK_TEST', magicCookieValue: 'yes',
+  magicCookieKey: 'PACK_TEST', magicCookieValue: 'yes', reflection: true,
   versions: { 1: (server) => server.addService(KV, {
     Get: ({ key }) => ({ value: store.get(key) ?? '' }),
     Put: ({ key, value }) => (store.set(key, value), {}),
@@ -63,3 +63,12 @@ const { startPlugin, loadProto, serviceOf } = require('go-plugin-ts');
 })().catch((err) => { console.error(err); process.exit(1); });
 JS
 node host.cjs
+
+# The package's go-plugin-ts command: inspect and call the plugin above; reflection describes go-plugin's
+# internal services from the proto/ files in the package.
+npx --no-install go-plugin-ts inspect --cookie PACK_TEST=yes node plugin.mjs > inspect.txt || { cat inspect.txt; echo "FAIL: go-plugin-ts inspect" >&2; exit 1; }
+grep -q '^verdict     OK' inspect.txt && grep -q 'StartStream(stream plugin.ConnInfo)' inspect.txt && grep -q 'Get(kv.Key) returns (kv.Value)' inspect.txt \
+  || { cat inspect.txt; echo "FAIL: go-plugin-ts inspect output" >&2; exit 1; }
+answer=$(npx --no-install go-plugin-ts call --cookie PACK_TEST=yes node plugin.mjs kv.KV/Put '{"key":"a","value":"b"}')
+if [ "$answer" != '{}' ]; then echo "FAIL: go-plugin-ts call answered $answer" >&2; exit 1; fi
+echo "packed go-plugin-ts command works: inspect and call"

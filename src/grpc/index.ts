@@ -26,5 +26,6 @@ export {
   type ResponseOf,
 } from './service.js';
 export { loadProto, parseProto, serviceOf, messageOf, type LoadProtoOptions, type LoadedProto } from './proto.js';
+export { FILE_DESCRIPTORS, fileDescriptorsOf } from './descriptors.js';
 export { createServer, type Server, type ServerOptions, type ServerListenOptions } from './server.js';
 export { createClient, type Client, type ClientOptions } from './client.js';

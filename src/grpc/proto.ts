@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
+import { attachFileDescriptors, descriptorFiles, type FileNaming } from './descriptors.js';
 
 export interface LoadProtoOptions {
   /** Directories searched for imports, after the importing file's own directory. */
@@ -34,7 +35,8 @@ export function loadProto(files: string | string[], options: LoadProtoOptions = 
   } catch (err) {
     throw new Error(`cannot load ${[files].flat().join(', ')}: ${(err as Error).message}`, { cause: err });
   }
-  return definitionsOf(root, options);
+  const entryDirs = [files].flat().map((f) => dirname(resolve(f)));
+  return definitionsOf(root, options, { includeDirs: [...(options.includeDirs ?? []).map((d) => resolve(d)), ...entryDirs] });
 }
 
 /** Like loadProto for .proto source text (imports resolve against includeDirs and protobufjs's google/protobuf files). */
@@ -92,7 +94,8 @@ export function messageOf(loaded: LoadedProto, name: string): protobuf.Type {
   return entry;
 }
 
-function definitionsOf(root: protobuf.Root, options: LoadProtoOptions): LoadedProto {
+function definitionsOf(root: protobuf.Root, options: LoadProtoOptions, naming: FileNaming = {}): LoadedProto {
+  const files = descriptorFiles(root, naming);
   const conversion: protobuf.IConversionOptions = {
     longs: options.longs === 'string' ? String : options.longs === 'number' ? Number : BigInt,
     enums: options.enums === 'number' ? undefined : String,
@@ -103,7 +106,11 @@ function definitionsOf(root: protobuf.Root, options: LoadProtoOptions): LoadedPr
   const visit = (ns: protobuf.NamespaceBase) => {
     for (const child of ns.nestedArray) {
       const name = child.fullName.replace(/^\./, '');
-      if (child instanceof pb().Service) out[name] = serviceDefinition(child, name, conversion);
+      if (child instanceof pb().Service) {
+        out[name] = serviceDefinition(child, name, conversion);
+        // Serialized FileDescriptorProtos for server reflection, built on first read.
+        attachFileDescriptors(out[name], () => files.forService(child));
+      }
       else if (child instanceof pb().Type) out[name] = child;
       else if (child instanceof pb().Enum) out[name] = child;
       if (child instanceof pb().Namespace || child instanceof pb().Type) visit(child);

@@ -16,6 +16,7 @@ import { drained, toBuffer, writeMessage } from './stream-io.js';
 import { createQueue, type MessageQueue } from './queue.js';
 import { GrpcError, Status } from './status.js';
 import { MAX_TIMER_MS, parseGrpcTimeout } from './timeout.js';
+import { reflectionHandlers, reflectionV1, reflectionV1alpha } from './reflection.js';
 import { methodAliases, type MethodDefinition, type ServerCallContext, type ServiceDefinition, type ServiceHandlers } from './service.js';
 
 export interface ServerOptions {
@@ -32,6 +33,11 @@ export interface ServerOptions {
    * it is disconnected (default 20 s).
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Serve gRPC server reflection (grpc.reflection.v1 and v1alpha) for grpcurl and similar tools, from the
+   * descriptors the added definitions carry (loadProto and generated definitions do). Default false.
+   */
+  reflection?: boolean;
 }
 
 export interface ServerListenOptions {
@@ -71,6 +77,8 @@ export function createServer(options: ServerOptions = {}): Server {
   const maxSend = options.maxSendMessageSize ?? Infinity;
   const routes = new Map<string, Route>();
   const services = new Set<string>();
+  /** Definitions by service name, for reflection. */
+  const definitions = new Map<string, ServiceDefinition[]>();
   const listeners: Http2Listener[] = [];
   /** Running calls, each with how to stop it when the server shuts down. */
   const calls = new Map<ServerHttp2Stream, (why: string) => void>();
@@ -87,6 +95,8 @@ export function createServer(options: ServerOptions = {}): Server {
       const name = aliases.find((a) => typeof table[a] === 'function');
       const service = method.path.slice(1, method.path.lastIndexOf('/'));
       services.add(service);
+      const seen = definitions.get(service) ?? [];
+      if (!seen.includes(definition)) definitions.set(service, [...seen, definition]);
       if (name === undefined) continue;
       routes.set(method.path, { method, handler: table[name]! });
     }
@@ -424,6 +434,11 @@ export function createServer(options: ServerOptions = {}): Server {
     }
 
     if (!singleRequest) start(undefined);
+  }
+
+  if (options.reflection) {
+    addService(reflectionV1, reflectionHandlers(() => definitions));
+    addService(reflectionV1alpha, reflectionHandlers(() => definitions));
   }
 
   return {

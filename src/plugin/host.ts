@@ -74,7 +74,15 @@ export interface StartPluginOptions {
   maxReceiveMessageSize?: number;
   /** Transport for host-side broker listeners (default unix; tcp on Windows). */
   brokerTransport?: Transport;
+  /** Hears each phase of a launch as it happens, for tools that time and explain it (`go-plugin-ts inspect`). */
+  onLaunchEvent?(event: LaunchEvent): void;
 }
+
+/** A phase of a launch: the process started, it wrote a stdout line (the first is the handshake), the connection is up. */
+export type LaunchEvent =
+  | { phase: 'spawned'; pid: number }
+  | { phase: 'stdout'; line: string }
+  | { phase: 'connected'; tls: boolean };
 
 export interface PluginClient {
   readonly negotiatedVersion: number;
@@ -191,6 +199,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
     throw new PluginStartError(`cannot start plugin ${command}: ${(err as Error).message}`, null, [], { cause: err });
   }
   live.add(child);
+  if (child.pid !== undefined) options.onLaunchEvent?.({ phase: 'spawned', pid: child.pid });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(child);
@@ -219,6 +228,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   const lineSeen = new Promise<string | undefined>((resolve) => (firstLine = resolve));
   let gotLine = false;
   const stdoutDone = readLines(child.stdout!, (line) => {
+    options.onLaunchEvent?.({ phase: 'stdout', line });
     if (!gotLine) {
       gotLine = true;
       firstLine(line);
@@ -385,6 +395,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
   const target = handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
   const channel = createChannel(target, { connectTimeoutMs: args.connectTimeoutMs, ...(clientTls ? { tls: clientTls } : {}) });
   await channel.session();
+  options.onLaunchEvent?.({ phase: 'connected', tls: clientTls !== undefined });
   const clientOptions = { maxReceiveMessageSize: maxReceive };
 
   // Broker stream: opened at once, errors ignored (go-plugin starts it asynchronously, docs/protocol.md#lifecycle).
@@ -439,7 +450,9 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
       if (args.test) {
         lifetime.abort();
         await broker.close().catch(() => {});
-        await channel.close();
+        // Bounded by a ref'd timer as below: otherwise a script whose last act is this kill() can exit
+        // mid-await with nothing printed after it (seen with go-plugin-ts inspect --reattach).
+        await within(channel.close(), 500);
         return;
       }
       // One 2 s budget for Shutdown and the exit together, as go-plugin's Kill: a plugin that never
