@@ -10,6 +10,10 @@ export default defineConfig({
   platform: 'node',
   splitting: false,
   treeshake: true,
-  // import.meta.url in the CommonJS build (src/grpc/proto.ts loads protobufjs lazily with createRequire).
+  // import.meta.url in the CommonJS build (src/grpc/lazy-require.ts falls back to createRequire).
   shims: true,
+  // protobufjs goes inside dist behind esbuild's lazy module wrapper, run on first use by
+  // src/grpc/lazy-require.ts: dist then needs no run-time resolution that a user's bundler, a Node
+  // single executable or `bun build --compile` cannot follow.
+  noExternal: ['protobufjs'],
 });

@@ -2,10 +2,10 @@
 // fully-qualified name next to the messages (protobufjs Types) and enums.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
+import { loadProtobufjs } from './lazy-require.js';
 
 export interface LoadProtoOptions {
   /** Directories searched for imports, after the importing file's own directory. */
@@ -52,12 +52,8 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
   return definitionsOf(root, options);
 }
 
-let protobufModule: typeof protobuf | undefined;
-/** protobufjs is loaded on first use: a plugin that never loads .proto files starts ~25 ms sooner. */
-function pb(): typeof protobuf {
-  protobufModule ??= createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-  return protobufModule;
-}
+/** protobufjs is loaded on first use: a plugin that never loads .proto files does not pay its import. */
+const pb = loadProtobufjs;
 
 function rootFor(options: LoadProtoOptions): protobuf.Root {
   const root = new (pb().Root)();

@@ -1,0 +1,30 @@
+// Optional modules loaded on first use, in forms that esbuild, Bun's bundler and Deno all follow
+// (see README, Shipping a plugin). A plugin that never parses a .proto or compresses never pays for them.
+import { createRequire } from 'node:module';
+import type protobufTypes from 'protobufjs';
+
+/**
+ * A node: built-in, synchronously. process.getBuiltinModule (Node >= 20.16, Bun, Deno 2) needs no
+ * module URL, so it also works in a CommonJS bundle or a Node single executable, where
+ * import.meta.url is undefined; createRequire covers older Node 20 releases.
+ */
+export function builtinModule<T>(id: `node:${string}`): T {
+  const fromProcess = process.getBuiltinModule?.(id) as T | undefined;
+  return fromProcess ?? (createRequire(import.meta.url)(id) as T);
+}
+
+let protobufjs: typeof protobufTypes | undefined;
+/**
+ * protobufjs (full build), on first use. The bare `require` is what bundlers look for: esbuild and
+ * Bun bundle the package behind a lazy wrapper that runs here, and rewrite `typeof require` to their
+ * own always-defined require. Unbundled ES modules under Node and Deno have no `require`, so they
+ * resolve the package from this file instead.
+ */
+export function loadProtobufjs(): typeof protobufTypes {
+  if (protobufjs) return protobufjs;
+  protobufjs =
+    typeof require === 'function'
+      ? (require('protobufjs') as typeof protobufTypes)
+      : (createRequire(import.meta.url)('protobufjs') as typeof protobufTypes);
+  return protobufjs;
+}
