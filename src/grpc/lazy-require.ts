@@ -26,5 +26,21 @@ export function loadProtobufjs(): typeof protobufTypes {
     typeof require === 'function'
       ? (require('protobufjs') as typeof protobufTypes)
       : (createRequire(import.meta.url)('protobufjs') as typeof protobufTypes);
+  // protobufjs finds node:fs with a require() that an ES module bundle cannot answer; loadSync needs it.
+  const util = protobufjs.util as { fs?: unknown };
+  util.fs ??= builtinModule('node:fs');
   return protobufjs;
 }
+
+let protobufjsMinimal: ProtobufMinimal | undefined;
+/** The Reader, Writer and util of protobufjs's minimal build, which generated codecs run on; loaded like loadProtobufjs. */
+export function loadProtobufjsMinimal(): ProtobufMinimal {
+  if (protobufjsMinimal) return protobufjsMinimal;
+  protobufjsMinimal =
+    typeof require === 'function'
+      ? (require('protobufjs/minimal') as ProtobufMinimal)
+      : (createRequire(import.meta.url)('protobufjs/minimal') as ProtobufMinimal);
+  return protobufjsMinimal;
+}
+
+export type ProtobufMinimal = Pick<typeof protobufTypes, 'Reader' | 'Writer' | 'util'>;

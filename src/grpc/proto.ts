@@ -6,6 +6,7 @@ import type protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
 import { loadProtobufjs } from './lazy-require.js';
+import { DEFAULT_CONVERSION, deserializerOf, serializerOf } from './proto-codec.js';
 
 export interface LoadProtoOptions {
   /** Directories searched for imports, after the importing file's own directory. */
@@ -55,7 +56,8 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
 /** protobufjs is loaded on first use: a plugin that never loads .proto files does not pay its import. */
 const pb = loadProtobufjs;
 
-function rootFor(options: LoadProtoOptions): protobuf.Root {
+/** A protobufjs Root resolving imports as loadProto does (shared with the generator, src/codegen). */
+export function rootFor(options: Pick<LoadProtoOptions, 'includeDirs'>): protobuf.Root {
   const root = new (pb().Root)();
   const includeDirs = (options.includeDirs ?? []).map((d) => resolve(d));
   root.resolvePath = (origin, target) => {
@@ -90,10 +92,10 @@ export function messageOf(loaded: LoadedProto, name: string): protobuf.Type {
 
 function definitionsOf(root: protobuf.Root, options: LoadProtoOptions): LoadedProto {
   const conversion: protobuf.IConversionOptions = {
-    longs: options.longs === 'string' ? String : options.longs === 'number' ? Number : BigInt,
-    enums: options.enums === 'number' ? undefined : String,
-    defaults: options.defaults ?? true,
-    oneofs: options.oneofs ?? true,
+    longs: options.longs === 'string' ? String : options.longs === 'number' ? Number : DEFAULT_CONVERSION.longs,
+    enums: options.enums === 'number' ? undefined : DEFAULT_CONVERSION.enums,
+    defaults: options.defaults ?? DEFAULT_CONVERSION.defaults,
+    oneofs: options.oneofs ?? DEFAULT_CONVERSION.oneofs,
   };
   const out: LoadedProto = {};
   const visit = (ns: protobuf.NamespaceBase) => {
@@ -119,24 +121,13 @@ function serviceDefinition(service: protobuf.Service, fullName: string, conversi
       path: `/${fullName}/${method.name}`,
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,
-      requestSerialize: serializer(request),
-      requestDeserialize: deserializer(request, conversion),
-      responseSerialize: serializer(response),
-      responseDeserialize: deserializer(response, conversion),
+      requestSerialize: serializerOf(() => request),
+      requestDeserialize: deserializerOf(() => request, conversion),
+      responseSerialize: serializerOf(() => response),
+      responseDeserialize: deserializerOf(() => response, conversion),
       // As @grpc/proto-loader names it, so handlers ported from grpc-js keep working.
       originalName: camelCase(method.name),
     };
   }
   return definition;
-}
-
-function serializer(type: protobuf.Type): (value: unknown) => Uint8Array {
-  return (value) => {
-    const message = type.fromObject((value ?? {}) as Record<string, unknown>);
-    return type.encode(message).finish();
-  };
-}
-
-function deserializer(type: protobuf.Type, conversion: protobuf.IConversionOptions): (bytes: Uint8Array) => any {
-  return (bytes) => type.toObject(type.decode(bytes), conversion);
 }

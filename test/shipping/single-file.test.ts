@@ -1,7 +1,7 @@
 // The single-file recipes of README "Shipping a plugin", each built here and run by the newest go-plugin host:
 // an esbuild bundle run by node (and by deno) from a directory without node_modules, a Node single
-// executable application, and a `bun build --compile` executable. Each serves go-plugin's test service with
-// its .proto parsed at start-up (protobufjs must be inside the build).
+// executable application, and a `bun build --compile` executable. Each serves go-plugin's test service,
+// from generated definitions and with its .proto parsed at start-up (protobufjs must be inside the build).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { goPeers, runGo, type GoPeers, type GoResult, type GoLine } from '../helpers/go-peers.js';
 import { buildBundle, buildBunExecutable, buildSea, DENO, ENTRIES } from './builds.js';
 
+const LABEL = { proto: '.proto parsed at start-up', generated: 'generated definitions' } as const;
 let peers: GoPeers;
 let dir: string;
 const builds: Record<string, string[]> = {};
@@ -17,11 +18,13 @@ const builds: Record<string, string[]> = {};
 before(async () => {
   peers = await goPeers();
   dir = mkdtempSync(join(tmpdir(), 'go-plugin-ts-shipping-'));
-  const bundle = buildBundle(ENTRIES.proto, join(dir, 'bundle', 'plugin.mjs'));
-  builds['esbuild bundle under node'] = [process.execPath, bundle];
-  builds['esbuild bundle under deno run'] = [DENO, 'run', '--allow-all', bundle];
-  builds['Node single executable'] = [buildSea(ENTRIES.proto, dir)];
-  builds['bun build --compile executable'] = [buildBunExecutable(ENTRIES.proto, dir)];
+  for (const [variant, entry] of Object.entries(ENTRIES)) {
+    const bundle = buildBundle(entry, join(dir, `bundle-${variant}`, 'plugin.mjs'));
+    builds[`${LABEL[variant as keyof typeof ENTRIES]}: esbuild bundle under node`] = [process.execPath, bundle];
+    builds[`${LABEL[variant as keyof typeof ENTRIES]}: esbuild bundle under deno run`] = [DENO, 'run', '--allow-all', bundle];
+    builds[`${LABEL[variant as keyof typeof ENTRIES]}: Node single executable`] = [buildSea(entry, dir, `sea-${variant}`)];
+    builds[`${LABEL[variant as keyof typeof ENTRIES]}: bun build --compile executable`] = [buildBunExecutable(entry, dir, `bun-${variant}`)];
+  }
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +48,8 @@ function ok(result: GoResult, name: string): GoLine {
   return line;
 }
 
-for (const name of ['esbuild bundle under node', 'esbuild bundle under deno run', 'Node single executable', 'bun build --compile executable']) {
+const KINDS = ['esbuild bundle under node', 'esbuild bundle under deno run', 'Node single executable', 'bun build --compile executable'];
+for (const name of Object.values(LABEL).flatMap((label) => KINDS.map((kind) => `${label}: ${kind}`))) {
   describe(`${name}, under the newest go-plugin host`, { concurrency: 1 }, () => {
     it('is one file with nothing to resolve next to it or above it', () => {
       const file = builds[name]!.at(-1)!;
