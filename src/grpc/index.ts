@@ -38,3 +38,4 @@ export {
 export { type MessageCodec } from './proto-codec.js';
 export { createServer, type Server, type ServerOptions, type ServerListenOptions } from './server.js';
 export { createClient, type Client, type ClientOptions } from './client.js';
+export { GO_PLUGIN_TS_TRACE } from './startup-trace.js';

@@ -6,6 +6,7 @@ import type protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
 import { loadProtobufjs } from './lazy-require.js';
+import { tracePhase } from './startup-trace.js';
 import { DEFAULT_CONVERSION, deserializerOf, serializerOf } from './proto-codec.js';
 
 export interface LoadProtoOptions {
@@ -29,13 +30,17 @@ export type LoadedProto = Record<string, ProtoEntry>;
 /** Loads .proto files synchronously (start-up work). Throws with the file and reason when one cannot be read. */
 export function loadProto(files: string | string[], options: LoadProtoOptions = {}): LoadedProto {
   const root = rootFor(options);
+  tracePhase('loadProto: protobufjs loaded');
   try {
     root.loadSync(Array.isArray(files) ? files : [files], { keepCase: options.keepCase ?? false });
     root.resolveAll();
   } catch (err) {
     throw new Error(`cannot load ${[files].flat().join(', ')}: ${(err as Error).message}`, { cause: err });
   }
-  return definitionsOf(root, options);
+  tracePhase('loadProto: parsed and resolved');
+  const definitions = definitionsOf(root, options);
+  tracePhase('loadProto: definitions built');
+  return definitions;
 }
 
 /** Like loadProto for .proto source text (imports resolve against includeDirs and protobufjs's google/protobuf files). */

@@ -1,6 +1,7 @@
 // The plugin side of go-plugin (go-plugin-protocol.md §1, steps 2–11): cookie, version negotiation,
 // listener, AutoMTLS, internal services, the handshake line, then serving until the host shuts us down.
 import { createServer, type Server } from '../grpc/server.js';
+import { tracePhase } from '../grpc/startup-trace.js';
 import { GrpcError, Status } from '../grpc/status.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
 import { generateCertificate, parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
@@ -94,10 +95,13 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
     if (served.length === 0 || served.some((v) => !Number.isSafeInteger(v))) {
       throw new TypeError('versions must map at least one integer app protocol version to a register function');
     }
+    tracePhase('serve() called');
     const plugin = preparePlugin(options);
+    tracePhase('serve: prepared (cookie, gRPC server, internal services)');
     const negotiated = negotiateVersion(served, plugin.env[PLUGIN_PROTOCOL_VERSIONS]);
     for (const item of negotiated.skipped) plugin.logger.warn('ignoring a PLUGIN_PROTOCOL_VERSIONS item that is not an integer', { item });
     await options.versions[negotiated.version]!(plugin.server, plugin.broker);
+    tracePhase(`serve: version ${negotiated.version}'s services registered`);
     return await plugin.start(negotiated.version);
   } catch (err) {
     return failStart(err, options.exitProcess ?? true);
@@ -239,8 +243,10 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
       const own = await ownCertificate!;
       tls = { server: pluginServerTls(own, host.pem), client: pluginClientTls(own, host.pem) };
       certDer = own.certDer;
+      tracePhase('serve: certificate ready');
     }
     listener = await listenForPlugin(server, { transport: options.transport, env, tls: tls.server });
+    tracePhase('serve: listening');
 
     // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good, §8).
     process.on('SIGINT', onSigint);
@@ -255,6 +261,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
 
     const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
     stdio.writeStdout(line);
+    tracePhase('serve: handshake written');
     markPluginStarted();
     logger.debug('plugin serving', { version, network: listener.network, address: listener.address, autoMTLS: certDer !== undefined });
     return {
