@@ -14,6 +14,7 @@ import { negotiateVersion } from './negotiate.js';
 import { internalServices, type ConnInfo, type HealthCheckResponse } from './internal-services.js';
 import { listenForPlugin, type PluginListener, type Transport } from './plugin-listener.js';
 import { captureStdio, markPluginStarted, type StdioRouter } from './stdio.js';
+import { takeEarlyCertificate } from './early-certificate.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -134,7 +135,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info', write: (line) => stdio.writeStderr(line + '\n') });
   const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize });
   // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS, §5.1).
-  const ownCertificate = env[PLUGIN_CLIENT_CERT] ? generateCertificate() : undefined;
+  const ownCertificate = env[PLUGIN_CLIENT_CERT] ? (takeEarlyCertificate(env) ?? generateCertificate()) : undefined;
   ownCertificate?.catch(() => {});
   const services = internalServices();
   const lifetime = new AbortController();
