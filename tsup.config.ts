@@ -1,4 +1,20 @@
+import { copyFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * dist/index.{js,cjs} load protobufjs from their own siblings (dist/protobufjs*.cjs) through
+ * build/protobufjs-loader.{mjs,cjs} instead of carrying it inline: importing the package then parses
+ * no protobufjs code, yet nothing is resolved in node_modules, and a user's bundler follows the loader's
+ * bare require() (see src/grpc/protobufjs-loader.ts).
+ */
+const siblingProtobufjsLoader = (extension: 'js' | 'cjs'): Plugin => ({
+  name: 'sibling-protobufjs-loader',
+  setup(build) {
+    build.onResolve({ filter: /\/protobufjs-loader\.js$/ }, () => ({ path: `./protobufjs-loader.${extension}`, external: true }));
+  },
+});
 
 const common: Options = {
   sourcemap: false,
@@ -6,28 +22,46 @@ const common: Options = {
   platform: 'node',
   splitting: false,
   treeshake: true,
-  // protobufjs goes inside dist behind esbuild's lazy module wrapper, run on first use by
-  // src/grpc/lazy-require.ts: dist then needs no run-time resolution that a user's bundler, a Node
-  // single executable or `bun build --compile` cannot follow.
-  noExternal: ['protobufjs'],
 };
 
 export default defineConfig([
   {
     ...common,
     entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
+    format: ['esm'],
     dts: true,
     clean: true,
-    // import.meta.url in the CommonJS build (src/grpc/lazy-require.ts falls back to createRequire).
-    shims: true,
+    esbuildPlugins: [siblingProtobufjsLoader('js')],
   },
   {
-    // The go-plugin-ts command (package.json bin): an ES module with top-level await.
+    ...common,
+    entry: { index: 'src/index.ts' },
+    format: ['cjs'],
+    dts: true,
+    // import.meta.url in the CommonJS build (src/grpc/lazy-require.ts falls back to createRequire).
+    shims: true,
+    esbuildPlugins: [siblingProtobufjsLoader('cjs')],
+    onSuccess: async () => {
+      const outDir = process.argv.includes('--out-dir') ? process.argv[process.argv.indexOf('--out-dir') + 1]! : 'dist';
+      copyFileSync('build/protobufjs-loader.mjs', `${outDir}/protobufjs-loader.js`);
+      copyFileSync('build/protobufjs-loader.cjs', `${outDir}/protobufjs-loader.cjs`);
+    },
+  },
+  {
+    // protobufjs's full and minimal builds, each one self-contained file for the loader above.
+    ...common,
+    entry: { protobufjs: 'node_modules/protobufjs/index.js', 'protobufjs-minimal': 'node_modules/protobufjs/minimal.js' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    noExternal: [/.*/],
+    dts: false,
+  },
+  {
+    // The go-plugin-ts command (package.json bin): an ES module with top-level await, protobufjs inline.
     ...common,
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
+    noExternal: ['protobufjs'],
     dts: false,
-    clean: false,
   },
 ]);

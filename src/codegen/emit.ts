@@ -4,7 +4,7 @@
 // that they run on protobufjs's minimal runtime with no .proto parse and no code generation at start-up,
 // and put the very bytes on the wire that loadProto's types do.
 import type protobuf from 'protobufjs';
-import { loadProtobufjs } from '../grpc/lazy-require.js';
+import { loadProtobufjs } from '../grpc/protobufjs-loader.js';
 import { declaredIn, type LoadedFiles } from './load.js';
 import { fileClosure, fileDescriptor } from './file-descriptors.js';
 

@@ -3,7 +3,7 @@
 // at generation time only.
 import type protobuf from 'protobufjs';
 import { createRequire } from 'node:module';
-import { loadProtobufjs } from '../grpc/lazy-require.js';
+import { loadProtobufjs } from '../grpc/protobufjs-loader.js';
 import { encodeBase64 } from '../grpc/base64.js';
 import { declaredIn, filenameOf, type LoadedFiles } from './load.js';
 
@@ -13,7 +13,7 @@ type WithDescriptor = { toDescriptor(edition?: string): object };
 let descriptorExtension: Descriptor | undefined;
 function descriptorModule(): Descriptor {
   // Installs toDescriptor() on protobufjs's reflection classes: it must extend the same protobufjs
-  // copy as loadProtobufjs(), hence the same bundler-visible require (src/grpc/lazy-require.ts).
+  // copy as loadProtobufjs(), hence the same bundler-visible require (src/grpc/protobufjs-loader.ts).
   descriptorExtension ??=
     typeof require === 'function'
       ? (require('protobufjs/ext/descriptor') as Descriptor)

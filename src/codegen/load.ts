@@ -3,7 +3,7 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type protobuf from 'protobufjs';
-import { loadProtobufjs } from '../grpc/lazy-require.js';
+import { loadProtobufjs } from '../grpc/protobufjs-loader.js';
 import { rootFor } from '../grpc/proto.js';
 
 export interface LoadedFiles {

@@ -3,7 +3,7 @@
 // and protobufjs's minimal runtime is loaded on the first call that encodes or decodes.
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
-import { loadProtobufjsMinimal } from './lazy-require.js';
+import { loadProtobufjsMinimal } from './protobufjs-loader.js';
 import { DEFAULT_CONVERSION, deserializerOf, serializerOf, type MessageCodec } from './proto-codec.js';
 import { decodeBase64 } from './base64.js';
 

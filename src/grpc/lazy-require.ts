@@ -1,7 +1,6 @@
-// Optional modules loaded on first use, in forms that esbuild, Bun's bundler and Deno all follow
-// (see README, Shipping a plugin). A plugin that never parses a .proto or compresses never pays for them.
+// Built-in modules loaded on first use, in a form that bundles and Node single executables run
+// (see README, Shipping a plugin): a plugin that never compresses never loads node:zlib.
 import { createRequire } from 'node:module';
-import type protobufTypes from 'protobufjs';
 
 /**
  * A node: built-in, synchronously. process.getBuiltinModule (Node >= 20.16, Bun, Deno 2) needs no
@@ -12,35 +11,3 @@ export function builtinModule<T>(id: `node:${string}`): T {
   const fromProcess = process.getBuiltinModule?.(id) as T | undefined;
   return fromProcess ?? (createRequire(import.meta.url)(id) as T);
 }
-
-let protobufjs: typeof protobufTypes | undefined;
-/**
- * protobufjs (full build), on first use. The bare `require` is what bundlers look for: esbuild and
- * Bun bundle the package behind a lazy wrapper that runs here, and rewrite `typeof require` to their
- * own always-defined require. Unbundled ES modules under Node and Deno have no `require`, so they
- * resolve the package from this file instead.
- */
-export function loadProtobufjs(): typeof protobufTypes {
-  if (protobufjs) return protobufjs;
-  protobufjs =
-    typeof require === 'function'
-      ? (require('protobufjs') as typeof protobufTypes)
-      : (createRequire(import.meta.url)('protobufjs') as typeof protobufTypes);
-  // protobufjs finds node:fs with a require() that an ES module bundle cannot answer; loadSync needs it.
-  const util = protobufjs.util as { fs?: unknown };
-  util.fs ??= builtinModule('node:fs');
-  return protobufjs;
-}
-
-let protobufjsMinimal: ProtobufMinimal | undefined;
-/** The Reader, Writer and util of protobufjs's minimal build, which generated codecs run on; loaded like loadProtobufjs. */
-export function loadProtobufjsMinimal(): ProtobufMinimal {
-  if (protobufjsMinimal) return protobufjsMinimal;
-  protobufjsMinimal =
-    typeof require === 'function'
-      ? (require('protobufjs/minimal') as ProtobufMinimal)
-      : (createRequire(import.meta.url)('protobufjs/minimal') as ProtobufMinimal);
-  return protobufjsMinimal;
-}
-
-export type ProtobufMinimal = Pick<typeof protobufTypes, 'Reader' | 'Writer' | 'util'>;

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
-import { loadProtobufjs } from './lazy-require.js';
+import { loadProtobufjs } from './protobufjs-loader.js';
 import { tracePhase } from './startup-trace.js';
 import { DEFAULT_CONVERSION, deserializerOf, serializerOf } from './proto-codec.js';
 
