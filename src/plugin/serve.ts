@@ -6,6 +6,7 @@ import { GrpcError, Status } from '../grpc/status.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
 import { generateCertificate, parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
+import { takeEarlyCertificate } from './early-certificate.js';
 import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
 import { formatHandshake } from './handshake.js';
 import type { LogLevel } from './hclog.js';
@@ -14,7 +15,6 @@ import { negotiateVersion } from './negotiate.js';
 import { internalServices, type ConnInfo, type HealthCheckResponse } from './internal-services.js';
 import { listenForPlugin, type PluginListener, type Transport } from './plugin-listener.js';
 import { captureStdio, markPluginStarted, type StdioRouter } from './stdio.js';
-import { takeEarlyCertificate } from './early-certificate.js';
 
 type Env = Record<string, string | undefined>;
 
