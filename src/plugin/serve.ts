@@ -4,9 +4,9 @@ import { createServer, type Server } from '../grpc/server.js';
 import { tracePhase } from '../grpc/startup-trace.js';
 import { GrpcError, Status } from '../grpc/status.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
-import { generateCertificate, parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
+import { parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
-import { takeEarlyCertificate } from './early-certificate.js';
+import { generateCertificate } from './early-certificate.js';
 import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
 import { formatHandshake } from './handshake.js';
 import type { LogLevel } from './hclog.js';
@@ -135,7 +135,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info', write: (line) => stdio.writeStderr(line + '\n') });
   const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize });
   // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS, §5.1).
-  const ownCertificate = env[PLUGIN_CLIENT_CERT] ? (takeEarlyCertificate(env) ?? generateCertificate()) : undefined;
+  const ownCertificate = env[PLUGIN_CLIENT_CERT] ? generateCertificate() : undefined;
   ownCertificate?.catch(() => {});
   const services = internalServices();
   const lifetime = new AbortController();
