@@ -11,13 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProto, type ServiceDefinition } from '../../src/index.js';
-import { GO } from '../helpers/go-peers.js';
 import { KV } from '../../examples/kv/gen/kv.js';
 import { PingPong, Test } from '../fixtures/shipping/gen/test.js';
 import { generate } from '../../src/cli/gen.js';
 import { ROOT } from './builds.js';
 import { methodTypes, samples } from './samples.js';
 
+// $GO, else the go on PATH, as the interop peers find it.
+const GO = process.env.GO || 'go';
 const CHECK_SOURCE = fileURLToPath(new URL('../fixtures/shipping/descriptor-check/', import.meta.url));
 let dir: string;
 let check: string;
