@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 // The go-plugin-ts command: dispatches to one module per command (each exports run(argv) → exit code).
 const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
-  // The shipping branch adds gen.ts; this specifier becomes a literal import('./gen.js') once it lands,
-  // until then a missing module answers "not built yet".
-  gen: () => import(/* @vite-ignore */ `./${'gen'}.js`),
+  gen: () => import('./gen.js'),
   inspect: () => import('./inspect.js'),
   call: () => import('./call.js'),
 };

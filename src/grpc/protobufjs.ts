@@ -2,19 +2,19 @@
 // and the two wire helpers the descriptor, reflection and CLI code share.
 import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
+import { loadProtobufjs } from './protobufjs-loader.js';
 
-const require = createRequire(import.meta.url);
-let loaded: typeof protobuf | undefined;
+export const protobufjs = loadProtobufjs;
 
-export function protobufjs(): typeof protobuf {
-  loaded ??= require('protobufjs') as typeof protobuf;
-  return loaded;
-}
-
-/** protobufjs with its descriptor extension, which adds Root.fromDescriptor. */
+/**
+ * protobufjs with its descriptor extension, which adds Root.fromDescriptor (the CLI only). Loaded like
+ * loadProtobufjs: a bare require where a bundler provides one, so the extension patches the same copy.
+ */
 export function protobufjsWithDescriptors(): typeof protobuf & { Root: { fromDescriptor(set: Uint8Array): protobuf.Root } } {
-  require('protobufjs/ext/descriptor');
-  return protobufjs() as never;
+  const pb = loadProtobufjs();
+  if (typeof require === 'function') require('protobufjs/ext/descriptor');
+  else createRequire(import.meta.url)('protobufjs/ext/descriptor');
+  return pb as never;
 }
 
 /** A field key: field number and wire type. */

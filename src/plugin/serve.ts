@@ -2,11 +2,13 @@
 // listener, AutoMTLS, internal services, the handshake line, then serving until the host shuts us down.
 import { Console } from 'node:console';
 import { createServer, type Server } from '../grpc/server.js';
+import { tracePhase } from '../grpc/startup-trace.js';
 import { GrpcError, Status } from '../grpc/status.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
-import { generateCertificate, parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
+import { parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
 import { debugMode, defaultProviderAddress, formatReattachInstructions, type DebugOptions } from './debug.js';
+import { generateCertificate } from './early-certificate.js';
 import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
 import type { ReattachConfig } from './host.js';
 import { formatHandshake } from './handshake.js';
@@ -123,12 +125,15 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
     if (served.length === 0 || served.some((v) => !Number.isSafeInteger(v))) {
       throw new TypeError('versions must map at least one integer app protocol version to a register function');
     }
+    tracePhase('serve() called');
     const debug = debugMode(options.debug, options.env ?? process.env);
     if (debug) return await serveDebug(options, Math.max(...served), debug);
     const plugin = preparePlugin(options);
+    tracePhase('serve: prepared (cookie, gRPC server, internal services)');
     const negotiated = negotiateVersion(served, plugin.env[PLUGIN_PROTOCOL_VERSIONS]);
     for (const item of negotiated.skipped) plugin.logger.warn('ignoring a PLUGIN_PROTOCOL_VERSIONS item that is not an integer', { item });
     await options.versions[negotiated.version]!(plugin.server, plugin.broker, { logger: plugin.logger, console: plugin.stdio.console });
+    tracePhase(`serve: version ${negotiated.version}'s services registered`);
     return await plugin.start(negotiated.version);
   } catch (err) {
     return failStart(err, options.exitProcess ?? true);
@@ -332,8 +337,10 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
       const own = await ownCertificate!;
       tls = { server: pluginServerTls(own, host.pem), client: pluginClientTls(own, host.pem) };
       certDer = own.certDer;
+      tracePhase('serve: certificate ready');
     }
     listener = await listenForPlugin(server, { transport: options.transport, env, tls: tls.server });
+    tracePhase('serve: listening');
 
     // Served inside a test's process (testPlugin), the process and its signals are not the plugin's.
     if (!mode.inProcess) {
@@ -352,6 +359,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
 
     const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
     if (!debugging) stdio.writeStdout(line);
+    tracePhase('serve: handshake written');
     markPluginStarted();
     logger.debug('plugin serving', { version, network: listener.network, address: listener.address, autoMTLS: certDer !== undefined });
     return {
