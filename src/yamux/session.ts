@@ -26,8 +26,11 @@ export interface SessionOptions {
 
 export interface YamuxSession {
   readonly role: 'client' | 'server';
-  /** Opens a stream; its SYN goes out at once and writes may follow before the peer's ACK. */
-  open(): YamuxStream;
+  /**
+   * Opens a stream; its SYN goes out at once (or once `after` resolves) and writes may follow before
+   * the peer's ACK.
+   */
+  open(options?: { after?: Promise<unknown> }): YamuxStream;
   /** The next stream the peer opens. Rejects once the session has ended. */
   accept(): Promise<YamuxStream>;
   /** Round-trip time of one Ping, in ms. */
@@ -245,7 +248,7 @@ export function createSession(conn: Duplex, options: SessionOptions): YamuxSessi
 
   const session: YamuxSession = {
     role,
-    open() {
+    open(openOptions = {}) {
       if (closed) throw new Error('the yamux session is closed');
       if (remoteGoAway) throw new Error('the peer sent GoAway: it accepts no new yamux streams');
       if (nextId >= MAX_UINT32 - 1) throw new Error('the yamux session has used every stream id; open a new session');
@@ -253,7 +256,8 @@ export function createSession(conn: Duplex, options: SessionOptions): YamuxSessi
       nextId += 2;
       const stream = new YamuxStream(link, id, 'init');
       streams.set(id, stream);
-      stream.acknowledge();
+      if (openOptions.after) stream.holdUntil(openOptions.after);
+      else stream.acknowledge();
       const timer = setTimeout(() => {
         if (!stream.established && !closed) fail(new Error(`the peer did not acknowledge yamux stream ${id} within ${openTimeoutMs} ms`));
       }, openTimeoutMs);

@@ -28,6 +28,8 @@ export class YamuxStream extends Duplex {
   private remoteEnded = false;
   private pushedEnd = false;
   private blockedWrite: (() => void) | undefined;
+  /** Work waiting for holdUntil()'s promise: the SYN is not sent yet. */
+  private held: Array<() => void> | undefined;
   private readonly link: StreamLink;
 
   constructor(link: StreamLink, id: number, phase: StreamPhase) {
@@ -50,6 +52,30 @@ export class YamuxStream extends Duplex {
   /** Sends our SYN (a stream we open) or ACK (one we accept), with any window grown beyond 256 KiB. */
   acknowledge(): void {
     this.sendWindowUpdate(true);
+  }
+
+  /**
+   * Sends the SYN only once `ready` resolves; writes and end() wait until then. go-plugin's broker
+   * must knock (and get the ack) before the peer sees the stream (see docs/protocol.md, Multiplexing).
+   * A rejection destroys the stream with that error.
+   */
+  holdUntil(ready: Promise<unknown>): void {
+    this.held = [];
+    ready.then(
+      () => {
+        const work = this.held ?? [];
+        this.held = undefined;
+        if (this.destroyed || this.link.closed) return;
+        this.acknowledge();
+        for (const run of work) run();
+      },
+      (err: unknown) => {
+        const work = this.held ?? [];
+        this.held = undefined;
+        this.destroy(err instanceof Error ? err : new Error(String(err)));
+        for (const run of work) run();
+      },
+    );
   }
 
   /** @internal The flags of a frame from the peer; a protocol error comes back as its description. */
@@ -130,6 +156,10 @@ export class YamuxStream extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.held) {
+      this.held.push(() => this._final(callback));
+      return;
+    }
     if (this.link.closed || this.phase === 'reset' || this.phase === 'closed') return callback();
     const flags = this.takeFlags();
     const next = onLocalClose(this.phase);
@@ -141,7 +171,8 @@ export class YamuxStream extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const finished = this.phase === 'closed' || this.phase === 'reset';
-    if (!finished && !this.link.closed) this.link.send(encodeHeader(FrameType.WindowUpdate, Flag.RST, this.id, 0));
+    // A stream whose SYN never went out does not exist for the peer: nothing to reset.
+    if (!finished && !this.link.closed && this.phase !== 'init') this.link.send(encodeHeader(FrameType.WindowUpdate, Flag.RST, this.id, 0));
     this.phase = finished ? this.phase : 'reset';
     this.link.forget(this.id);
     const blocked = this.blockedWrite;
@@ -151,6 +182,10 @@ export class YamuxStream extends Duplex {
   }
 
   private writeFrom(chunk: Buffer, offset: number, callback: (error?: Error | null) => void): void {
+    if (this.held) {
+      this.held.push(() => this.writeFrom(chunk, offset, callback));
+      return;
+    }
     while (offset < chunk.length) {
       if (this.link.closed || this.destroyed) return callback(new Error(`yamux stream ${this.id} is closed`));
       if (!canWrite(this.phase)) {
