@@ -7,6 +7,8 @@ import { generateCertificate, parseCertificatePem, pluginClientTls, pluginServer
 import { createBroker, type Broker } from './broker.js';
 import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
 import { formatHandshake } from './handshake.js';
+import { parseGoBool } from './go-strconv.js';
+import { createPluginMuxer } from './multiplex.js';
 import type { LogLevel } from './hclog.js';
 import { createLogger, type Logger } from './logger.js';
 import { negotiateVersion } from './negotiate.js';
@@ -135,6 +137,8 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   const services = internalServices();
   const lifetime = new AbortController();
   let tls: { server?: TlsServerOptions; client?: TlsClientOptions } = {};
+  // The host asked for one yamux connection (go-plugin >= 1.6; see docs/protocol.md, Multiplexing).
+  const muxer = parseGoBool(env[PLUGIN_MULTIPLEX_GRPC] ?? '') ? createPluginMuxer((stream) => server.serveConnection(stream, { tls: tls.server })) : undefined;
 
   // Broker: ConnInfo messages to the host go out on the StartStream call the host opened.
   const outgoing: ConnInfo[] = [];
@@ -149,6 +153,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     env,
     maxReceiveMessageSize: maxReceive,
     maxSendMessageSize: options.maxSendMessageSize,
+    muxer,
   });
 
   server.addService(services.health, {
@@ -204,6 +209,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
       lifetime.abort();
       await broker.close().catch(() => {});
       await server.close(SHUTDOWN_GRACE_MS).catch(() => {});
+      await muxer?.close().catch(() => {});
       listener?.cleanup();
       if (parentWatch) clearInterval(parentWatch);
       process.off('SIGINT', onSigint);
@@ -223,12 +229,6 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     },
   });
 
-  if (env[PLUGIN_MULTIPLEX_GRPC]) {
-    // Without yamux we cannot serve such a host; the host refuses the connection with
-    // ErrGRPCBrokerMuxNotSupported instead of hanging (§7.3).
-    logger.warn('the host asked for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC), which this plugin does not support');
-  }
-
   async function start(version: number): Promise<PluginServer> {
     if (started) throw new Error('the plugin server was already started');
     started = true;
@@ -240,7 +240,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
       tls = { server: pluginServerTls(own, host.pem), client: pluginClientTls(own, host.pem) };
       certDer = own.certDer;
     }
-    listener = await listenForPlugin(server, { transport: options.transport, env, tls: tls.server });
+    listener = await listenForPlugin(muxer ?? server, { transport: options.transport, env, tls: tls.server });
 
     // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good, §8).
     process.on('SIGINT', onSigint);
@@ -253,7 +253,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     }, PARENT_POLL_MS);
     parentWatch.unref();
 
-    const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
+    const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer, multiplex: muxer !== undefined });
     stdio.writeStdout(line);
     markPluginStarted();
     logger.debug('plugin serving', { version, network: listener.network, address: listener.address, autoMTLS: certDer !== undefined });
