@@ -12,7 +12,8 @@ import { GrpcError, Status } from '../grpc/status.js';
 import { createQueue } from '../grpc/queue.js';
 import { certificateFromDer, generateCertificate, hostClientTls, hostServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
-import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, PLUGIN_CLIENT_CERT, PLUGIN_MAX_PORT, PLUGIN_MIN_PORT, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
+import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, PLUGIN_CLIENT_CERT, PLUGIN_MAX_PORT, PLUGIN_MIN_PORT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
+import { connectHostMuxer } from './multiplex.js';
 import { parseHandshake, type Handshake } from './handshake.js';
 import { createLogLineParser } from './hclog.js';
 import type { Logger } from './logger.js';
@@ -61,6 +62,12 @@ export interface StartPluginOptions {
   maxReceiveMessageSize?: number;
   /** Transport for host-side broker listeners (default unix; tcp on Windows). */
   brokerTransport?: Transport;
+  /**
+   * gRPC broker multiplexing (go-plugin >= 1.6's GRPCBrokerMultiplex): one connection to the plugin
+   * carries every gRPC connection as a yamux stream. Plugins that do not answer it are refused.
+   * Not with reattach, as in go-plugin.
+   */
+  multiplex?: boolean;
 }
 
 export interface PluginClient {
@@ -131,6 +138,9 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
   if (!Array.isArray(options.versions) || options.versions.length === 0 || options.versions.some((v) => !Number.isSafeInteger(v))) {
     throw new TypeError('versions must list the integer app protocol versions this host speaks');
   }
+  if (options.reattach && options.multiplex) {
+    throw new TypeError('gRPC broker multiplexing is not supported with reattach: leave multiplex off to reattach');
+  }
   if (options.reattach) return reattach(options, options.reattach);
   if (!options.command) throw new TypeError('command is required unless reattach is given');
   return launch(options, options.command);
@@ -150,6 +160,8 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   env[PLUGIN_PROTOCOL_VERSIONS] = options.versions.join(',');
   if (own) env[PLUGIN_CLIENT_CERT] = own.certPem;
   else delete env[PLUGIN_CLIENT_CERT];
+  if (options.multiplex) env[PLUGIN_MULTIPLEX_GRPC] = 'true';
+  else delete env[PLUGIN_MULTIPLEX_GRPC];
 
   installExitHook();
   // Loaded here, not at import: plugins built on this package never spawn and start sooner.
@@ -238,7 +250,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
 
   let handshake: Handshake;
   try {
-    handshake = parseHandshake(line, { offeredVersions: options.versions, expectCert: autoMTLS });
+    handshake = parseHandshake(line, { offeredVersions: options.versions, expectCert: autoMTLS, multiplexRequested: options.multiplex === true });
   } catch (err) {
     return fail(`plugin ${command}: ${(err as Error).message}`, err);
   }
@@ -333,8 +345,15 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
   const services = internalServices();
   const maxReceive = options.maxReceiveMessageSize ?? HOST_MAX_MESSAGE_SIZE;
   const target = handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
-  const channel = createChannel(target, clientTls ? { tls: clientTls } : {});
-  await channel.session();
+  // Multiplexed: the main connection and every broker connection are yamux streams on one socket.
+  const muxer = handshake.multiplex ? await connectHostMuxer(handshake.network, handshake.address) : undefined;
+  const channel = createChannel(target, { ...(clientTls ? { tls: clientTls } : {}), ...(muxer ? { createConnection: () => muxer.openMain() } : {}) });
+  try {
+    await channel.session();
+  } catch (err) {
+    await muxer?.close();
+    throw err;
+  }
   const clientOptions = { maxReceiveMessageSize: maxReceive };
 
   // Broker stream: opened at once, errors ignored (go-plugin starts it asynchronously, §1 step 9).
@@ -345,6 +364,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
     tls: () => ({ server: serverTls, client: clientTls }),
     transport: options.brokerTransport,
     maxReceiveMessageSize: maxReceive,
+    muxer,
   });
   const brokerClient = createClient(services.broker, channel, clientOptions);
   void (async () => {
@@ -390,6 +410,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
         lifetime.abort();
         await broker.close().catch(() => {});
         await channel.close();
+        await muxer?.close();
         return;
       }
       await broker.close().catch(() => {});
@@ -397,6 +418,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
       await controller.Shutdown({}, { timeoutMs: KILL_WAIT_MS }).catch(() => {});
       lifetime.abort();
       await within(channel.close(), 500);
+      await muxer?.close();
       const graceful = (await within(Promise.all([exited, args.ioDone ?? Promise.resolve()]).then(() => true), KILL_WAIT_MS)) ?? false;
       if (!graceful) {
         options.logger?.warn('plugin failed to exit gracefully', { pid: args.pid });

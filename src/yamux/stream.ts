@@ -146,6 +146,21 @@ export class YamuxStream extends Duplex {
     this.destroy();
   }
 
+  // Socket methods callers of a connection expect (Deno's node:http2 calls unref() on the
+  // connection of a client session); a stream has no handle of its own, the yamux connection does.
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+
   override _read(): void {
     this.wantMore = true;
     this.flush();
