@@ -7,7 +7,7 @@
 // grpc_broker.go (https://github.com/hashicorp/go-plugin/blob/v1.8.0/grpc_broker.go).
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createSession, type YamuxSession, type YamuxStream } from '../yamux/index.js';
+import { createYamuxSession as createSession, type YamuxSession, type YamuxStream } from '../yamux/index.js';
 import type { ConnInfo } from './internal-services.js';
 
 /** What the broker needs from the yamux session to dial and accept broker connections. */

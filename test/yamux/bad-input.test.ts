@@ -6,7 +6,7 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSession, type YamuxSession } from '../../src/yamux/index.js';
+import { createYamuxSession as createSession, type YamuxSession } from '../../src/yamux/index.js';
 import { decodeHeader, encodeHeader, Flag, FrameType, GoAwayCode } from '../../src/yamux/frame.js';
 import { readAll } from './helpers.js';
 

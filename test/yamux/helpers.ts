@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { createSession, type SessionOptions, type YamuxSession } from '../../src/yamux/index.js';
+import { createYamuxSession as createSession, type YamuxSessionOptions as SessionOptions, type YamuxSession } from '../../src/yamux/index.js';
 import { startGo, type GoProcess } from '../helpers/go-peers.js';
 import { yamuxPeer } from './go-yamux-peer.js';
 
