@@ -170,6 +170,12 @@ export class YamuxStream extends Duplex {
     this.writeFrom(chunk, 0, callback);
   }
 
+  // node:http2 writes a frame header and its payload as separate chunks; one yamux frame (and one
+  // socket write) for the lot keeps small writes from each costing a header and a syscall.
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.writeFrom(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), 0, callback);
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     if (this.held) {
       this.held.push(() => this._final(callback));
