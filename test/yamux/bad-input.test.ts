@@ -97,6 +97,29 @@ describe('yamux bad input', () => {
   });
 });
 
+describe('yamux peers that stop answering', () => {
+  it('a peer that never answers our keepalive Ping: the session ends with a keepalive error', async () => {
+    const [a, b] = await socketPair();
+    b.on('data', () => {}); // reads everything, answers nothing
+    const session = createSession(a, { role: 'client', keepAliveIntervalMs: 50, pingTimeoutMs: 100 });
+    const reason = await session.done;
+    assert.match(String(reason?.message), /keepalive failed/);
+    assert.equal(session.closed, true);
+    b.destroy();
+  });
+
+  it('a peer that never acknowledges a stream we open: the session ends after the open timeout', async () => {
+    const [a, b] = await socketPair();
+    b.on('data', () => {});
+    const session = createSession(a, { role: 'client', keepAliveIntervalMs: false, streamOpenTimeoutMs: 150 });
+    const stream = session.open();
+    stream.on('error', () => {});
+    const reason = await session.done;
+    assert.match(String(reason?.message), /did not acknowledge yamux stream 1 within 150 ms/);
+    b.destroy();
+  });
+});
+
 describe('yamux between two of our sessions', () => {
   it('half-close: our FIN ends the peer reader while it can still answer; GoAway refuses new streams with RST', async () => {
     const [a, b] = await socketPair();

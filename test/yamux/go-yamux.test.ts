@@ -28,6 +28,26 @@ describe('yamux with hashicorp/yamux: many streams and large writes', () => {
     }
   });
 
+  it("every frame from Go cut into 1- to 13-byte reads: 8 streams of 70,001+ bytes still echo intact", async () => {
+    const pair = await withGoPeer('client', 'echo', [], { chop: true });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const stream = pair.session.open();
+          const data = pattern(70_001 + i * 4099, i + 100);
+          const echoed = readAll(stream);
+          await writeInPieces(stream, data, [70_001, 3, 65_536]);
+          stream.end();
+          return { data, got: await echoed };
+        }),
+      );
+      for (const { data, got } of results) assert.ok(got.equals(data), `echo of ${data.length} bytes differs (${got.length} back)`);
+      assert.ok((await pair.session.ping()) >= 0);
+    } finally {
+      await pair.close();
+    }
+  });
+
   it('20 streams Go opens (even ids), 300,000 bytes each in 7,001-byte writes, echoed by us', async () => {
     const ids: number[] = [];
     const pair = await withGoPeer('server', 'open', ['-streams', '20', '-size', '300000'], {
@@ -96,6 +116,20 @@ describe('yamux with hashicorp/yamux: ping, GoAway, RST, backlog, a dying peer',
       assert.ok(rtt >= 0 && Number.isFinite(rtt));
       const line = await pair.peer.waitForStep('ping');
       assert.equal(line.ok, true);
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it('our keepalive Pings (every 50 ms here, 30 s by default) are answered by Go: the session stays up', async () => {
+    const pair = await withGoPeer('client', 'echo', [], { keepAliveIntervalMs: 50, pingTimeoutMs: 1000 });
+    try {
+      await delay(600);
+      assert.equal(pair.session.closed, false);
+      const stream = pair.session.open();
+      const echoed = readAll(stream);
+      stream.end('alive');
+      assert.equal((await echoed).toString(), 'alive');
     } finally {
       await pair.close();
     }

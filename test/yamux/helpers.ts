@@ -3,7 +3,7 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { createYamuxSession as createSession, type YamuxSessionOptions as SessionOptions, type YamuxSession } from '../../src/yamux/index.js';
 import { startGo, type GoProcess } from '../helpers/go-peers.js';
 import { yamuxPeer } from './go-yamux-peer.js';
@@ -15,7 +15,12 @@ export interface GoPair {
 }
 
 /** Starts the Go peer in `scenario` with the other role and runs our session on its connection. */
-export async function withGoPeer(ourRole: 'client' | 'server', scenario: string, args: string[] = [], options: Partial<SessionOptions> = {}): Promise<GoPair> {
+export async function withGoPeer(
+  ourRole: 'client' | 'server',
+  scenario: string,
+  args: string[] = [],
+  options: Partial<SessionOptions> & { chop?: boolean } = {},
+): Promise<GoPair> {
   const dir = mkdtempSync(join(tmpdir(), 'yamux-'));
   const path = join(dir, 's');
   const server = net.createServer();
@@ -25,7 +30,7 @@ export async function withGoPeer(ourRole: 'client' | 'server', scenario: string,
   const peer = startGo(yamuxPeer(), ['-addr', path, '-role', goRole, '-scenario', scenario, ...args], { timeoutMs: 90_000 });
   const conn = await connected;
   server.close();
-  const session = createSession(conn, { role: ourRole, ...options });
+  const session = createSession(options.chop ? chopped(conn) : conn, { role: ourRole, ...options });
   await peer.waitForStep('ready');
   return {
     session,
@@ -70,4 +75,40 @@ export async function writeInPieces(stream: Duplex, data: Buffer, sizes: number[
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * `conn` with what it reads re-cut into pieces of 1, 2, 3, ... 13 bytes, so every frame from the Go
+ * peer is split at every kind of boundary: inside headers, between header and payload, inside payloads.
+ */
+export function chopped(conn: Duplex): Duplex {
+  let size = 0;
+  const wrapper: Duplex = new Duplex({
+    read() {
+      conn.resume();
+    },
+    write(chunk, _encoding, callback) {
+      conn.write(chunk, callback);
+    },
+    final(callback) {
+      conn.end(callback);
+    },
+    destroy(err, callback) {
+      conn.destroy();
+      callback(err);
+    },
+  });
+  conn.on('data', (chunk: Buffer) => {
+    let full = false;
+    for (let at = 0; at < chunk.length; ) {
+      size = (size % 13) + 1;
+      full = !wrapper.push(chunk.subarray(at, at + size)) || full;
+      at += size;
+    }
+    if (full) conn.pause();
+  });
+  conn.on('end', () => wrapper.push(null));
+  conn.on('error', (err) => wrapper.destroy(err));
+  conn.on('drain', () => wrapper.emit('drain'));
+  return wrapper;
 }
