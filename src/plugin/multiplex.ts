@@ -35,6 +35,9 @@ export function createStreamRouter(fallback: (stream: YamuxStream) => void) {
     },
     routed: (id: number) => routes.has(id),
     accept(stream: YamuxStream) {
+      // A reset stream reports through 'close' to whoever serves it; an 'error' nobody listens to
+      // would end the process.
+      stream.on('error', noop);
       const id = knocked.shift();
       const serve = id === undefined ? undefined : routes.get(id);
       if (serve) serve(stream);
@@ -146,7 +149,7 @@ export function createPluginMuxer(serveMain: (stream: Duplex) => void): PluginMu
     routed: router.routed,
     open(after) {
       if (!session) throw new Error('the host has not connected to the plugin yet: no yamux session to open a broker stream on');
-      return session.open({ after });
+      return session.open({ after }).on('error', noop);
     },
     listen(address) {
       return new Promise((resolve, reject) => {
@@ -217,8 +220,10 @@ export async function connectHostMuxer(network: 'unix' | 'tcp', address: string,
     expect: router.expect,
     route: router.route,
     routed: router.routed,
-    open: (after) => session.open({ after }),
-    openMain: () => session.open(),
+    open: (after) => session.open({ after }).on('error', noop),
+    openMain: () => session.open().on('error', noop),
     close: () => session.close(),
   };
 }
+
+function noop(): void {}

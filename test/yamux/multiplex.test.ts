@@ -97,6 +97,19 @@ for (const plugin of plugins) {
   });
 }
 
+describe('our host with multiplex: true, broker dials nobody accepts', () => {
+  it("a dial for an id go-plugin's plugin never accepted fails after the 5 s knock wait, and the plugin keeps serving", async () => {
+    const run = await launch(peers.modernPlugin, { multiplex: true });
+    const began = Date.now();
+    await assert.rejects(run.plugin.broker.dial(4242), /timeout waiting for multiplexing knock handshake on broker id 4242/);
+    const took = Date.now() - began;
+    assert.ok(took >= 4500 && took < 9000, `the dial gave up after ${took} ms`);
+    assert.equal((await run.test.Double({ Input: 4 })).Output, 8);
+    await brokerRoundTrip(run);
+    await killGracefully(run);
+  });
+});
+
 describe('our host with multiplex: true refuses what go-plugin refuses', () => {
   it("a plugin without multiplexing (Debian's go-plugin 1.0.1): a clear error, the plugin killed", async () => {
     const error = await startFails(peers.legacyPlugin, { multiplex: true, autoMTLS: false });
