@@ -97,6 +97,23 @@ for (const plugin of plugins) {
   });
 }
 
+describe('multiplexing over TCP (transport: tcp, the one connection is 127.0.0.1:PORT)', () => {
+  it('go-plugin v1.8.0 host → our plugin: the broker round trip under AutoMTLS', async () => {
+    const result = await runGo(peers.modernHost, ['-automtls', '-multiplex', '-scenario', 'bidi', '--', PLUGIN], { env: { TEST_PLUGIN_TCP: '1' }, timeoutMs: 60_000 });
+    assert.equal(ok(result, 'start').network, 'tcp');
+    ok(result, 'bidi');
+    ok(result, 'kill');
+  });
+
+  it('our host → our plugin: calls and the broker round trip', async () => {
+    const run = await launch(PLUGIN, { multiplex: true, env: { TEST_PLUGIN_TCP: '1' } });
+    assert.equal(run.plugin.reattachConfig.network, 'tcp');
+    assert.equal((await run.test.Double({ Input: 5 })).Output, 10);
+    await brokerRoundTrip(run);
+    await killGracefully(run);
+  });
+});
+
 describe('our host with multiplex: true, broker dials nobody accepts', () => {
   it("a dial for an id go-plugin's plugin never accepted fails after the 5 s knock wait, and the plugin keeps serving", async () => {
     const run = await launch(peers.modernPlugin, { multiplex: true });
