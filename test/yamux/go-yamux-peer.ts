@@ -1,4 +1,4 @@
-// Builds test/go/yamux-peer (a hashicorp/yamux v0.1.2 peer) with the Go on PATH, or $GO, into
+// Builds test/go/yamux-peer (a hashicorp/yamux v0.1.2 peer) with $GO, the Go on PATH or /usr/local/go, into
 // test/go/bin, rebuilt only when its sources change. Interop tests are never skipped: no Go fails.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,11 +13,12 @@ let built: string | undefined;
 
 export function yamuxPeer(): string {
   if (built) return built;
-  const go = process.env.GO || 'go';
+  const candidates = [process.env.GO, 'go', '/usr/local/go/bin/go'].filter((g): g is string => !!g);
+  const go = candidates.find((g) => spawnSync(g, ['version'], { encoding: 'utf8' }).status === 0);
+  if (!go) throw new Error(`the yamux interop tests need Go: none of ${candidates.join(', ')} runs; put go on PATH or set $GO`);
   const hash = createHash('sha256');
   for (const name of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(dir, name)));
   const version = spawnSync(go, ['version'], { encoding: 'utf8' });
-  if (version.status !== 0) throw new Error(`the yamux interop tests need Go on PATH (or $GO): ${version.error?.message ?? version.stderr}`);
   hash.update(version.stdout);
   const digest = hash.digest('hex');
   const binary = join(binDir, 'yamux-peer');
