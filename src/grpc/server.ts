@@ -4,7 +4,8 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { listen, type Http2Listener } from '../http2/listener.js';
+import type { Duplex } from 'node:stream';
+import { listen, serveConnections, type Http2ConnectionServer, type Http2Listener } from '../http2/listener.js';
 import { formatAddress, type Address } from '../http2/address.js';
 import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType, GRPC_CONTENT_TYPE } from './content-type.js';
@@ -57,6 +58,11 @@ export interface Server {
   close(graceMs?: number): Promise<void>;
   /** Cancels every call and closes every connection at once. */
   forceClose(): Promise<void>;
+  /**
+   * Serves gRPC on a connection that arrived some other way, e.g. a yamux stream; over TLS when `tls`
+   * is given (the same options object shares one TLS server).
+   */
+  serveConnection(connection: Duplex, options?: ServerListenOptions): void;
   /** Serves one HTTP/2 stream: for embedding in a node:http2 server of your own. */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: string[]): void;
 }
@@ -80,6 +86,7 @@ export function createServer(options: ServerOptions = {}): Server {
   /** Definitions by service name, for reflection. */
   const definitions = new Map<string, ServiceDefinition[]>();
   const listeners: Http2Listener[] = [];
+  const connectionServers = new Map<TlsServerOptions | undefined, Http2ConnectionServer>();
   /** Running calls, each with how to stop it when the server shuts down. */
   const calls = new Map<ServerHttp2Stream, (why: string) => void>();
   let closing = false;
@@ -457,18 +464,30 @@ export function createServer(options: ServerOptions = {}): Server {
       listeners.push(listener);
       return formatAddress(listener.address);
     },
+    serveConnection(connection, listenOptions = {}) {
+      let served = connectionServers.get(listenOptions.tls);
+      if (!served) {
+        served = serveConnections({
+          tls: listenOptions.tls,
+          settings: options.settings,
+          onStream: (stream, headers, rawHeaders) => handleStream(stream, headers, rawHeaders),
+        });
+        connectionServers.set(listenOptions.tls, served);
+      }
+      served.serve(connection);
+    },
     async close(graceMs = 5000) {
       closing = true;
       const timer = setTimeout(() => cancelAll(calls, 'the server shut down before the call finished'), Math.max(0, graceMs));
       timer.unref?.();
-      await Promise.all(listeners.map((l) => l.close(graceMs)));
+      await Promise.all([...listeners, ...connectionServers.values()].map((l) => l.close(graceMs)));
       clearTimeout(timer);
       cancelAll(calls, 'the server shut down');
     },
     async forceClose() {
       closing = true;
       cancelAll(calls, 'the server shut down');
-      await Promise.all(listeners.map((l) => l.close(0)));
+      await Promise.all([...listeners, ...connectionServers.values()].map((l) => l.close(0)));
     },
   };
 }

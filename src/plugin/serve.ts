@@ -12,6 +12,8 @@ import { generateCertificate } from './early-certificate.js';
 import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
 import type { ReattachConfig } from './host.js';
 import { formatHandshake } from './handshake.js';
+import { parseGoBool } from './go-strconv.js';
+import { createPluginMuxer } from './multiplex.js';
 import type { LogLevel } from './hclog.js';
 import { createLogger, type Logger } from './logger.js';
 import { negotiateVersion } from './negotiate.js';
@@ -205,6 +207,8 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
   const services = internalServices();
   const lifetime = new AbortController();
   let tls: { server?: TlsServerOptions; client?: TlsClientOptions } = {};
+  // The host asked for one yamux connection (go-plugin >= 1.6; see docs/protocol.md#multiplexing).
+  const muxer = parseGoBool(env[PLUGIN_MULTIPLEX_GRPC] ?? '') ? createPluginMuxer((stream) => server.serveConnection(stream, { tls: tls.server })) : undefined;
 
   // Broker: ConnInfo messages to the host go out on the StartStream call the host opened.
   const outgoing: ConnInfo[] = [];
@@ -219,6 +223,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
     env,
     maxReceiveMessageSize: maxReceive,
     maxSendMessageSize: options.maxSendMessageSize,
+    muxer,
   });
 
   server.addService(services.health, {
@@ -287,6 +292,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
       lifetime.abort();
       await broker.close().catch(() => {});
       await server.close(SHUTDOWN_GRACE_MS).catch(() => {});
+      await muxer?.close().catch(() => {});
       listener?.cleanup();
       if (parentWatch) clearInterval(parentWatch);
       process.off('SIGINT', onSigint);
@@ -320,12 +326,6 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
     },
   });
 
-  if (env[PLUGIN_MULTIPLEX_GRPC]) {
-    // Without yamux we cannot serve such a host; the host refuses the connection with
-    // ErrGRPCBrokerMuxNotSupported instead of hanging (docs/protocol.md#multiplexing).
-    logger.warn('the host asked for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC), which this plugin does not support');
-  }
-
   async function start(version: number, mode: StartMode = {}): Promise<PluginServer> {
     if (started) throw new Error('the plugin server was already started');
     started = true;
@@ -339,7 +339,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
       certDer = own.certDer;
       tracePhase('serve: certificate ready');
     }
-    listener = await listenForPlugin(server, { transport: options.transport, env, tls: tls.server });
+    listener = await listenForPlugin(muxer ?? server, { transport: options.transport, env, tls: tls.server });
     tracePhase('serve: listening');
 
     // Served inside a test's process (testPlugin), the process and its signals are not the plugin's.
@@ -357,7 +357,7 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
     }
     process.on('exit', onExit);
 
-    const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
+    const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer, multiplex: muxer !== undefined });
     if (!debugging) stdio.writeStdout(line);
     tracePhase('serve: handshake written');
     markPluginStarted();
