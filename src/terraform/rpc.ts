@@ -12,7 +12,7 @@ import { diagnosticFromError, diagnosticMessage, Diagnostics, pathMessage, toPat
 import { planResourceChange } from './plan.js';
 import type { DataSourceDefinition, FunctionDefinition, HandlerContext, ProviderDefinition, ResourceDefinition } from './provider.js';
 import { FunctionArgumentError } from './provider.js';
-import { blockType, schema as s, schemaMessage, type Schema } from './schema.js';
+import { absentValue, blockType, schema as s, schemaMessage, type Schema } from './schema.js';
 import { validateBlock } from './validate.js';
 
 type Msg = Record<string, any>;
@@ -106,7 +106,7 @@ export function createProviderRpc(definition: ProviderDefinition, logger: Logger
     const out: Record<string, unknown> = {};
     for (const name of Object.keys(type.attributes)) {
       const given = (returned as Record<string, unknown>)[name];
-      out[name] = given !== undefined ? given : (base?.[name] ?? null);
+      out[name] = given !== undefined ? given : (base?.[name] ?? absentValue(sc.block, name));
     }
     for (const key of Object.keys(returned)) {
       if (!(key in type.attributes)) throw new CtyValueError([], `${what} returned the attribute "${key}", which is not in the schema`);

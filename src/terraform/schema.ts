@@ -185,3 +185,11 @@ function blockMessage(block: BlockSpec): Record<string, unknown> {
     deprecationMessage: typeof block.deprecated === 'string' ? block.deprecated : '',
   };
 }
+
+/** What an attribute or block a handler left out stands for: null, or no blocks (Terraform never has null block lists). */
+export function absentValue(block: BlockSpec, name: string): unknown {
+  const nested = block.blocks?.[name];
+  if (nested?.nesting === 'list' || nested?.nesting === 'set') return [];
+  if (nested?.nesting === 'map') return {};
+  return null;
+}
