@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // go-plugin-ts/terraform is its own entry: plugins and hosts that are no provider never load it.
+  entry: { index: 'src/index.ts', terraform: 'src/terraform/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: false,
