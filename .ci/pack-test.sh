@@ -63,3 +63,28 @@ const { startPlugin, loadProto, serviceOf } = require('go-plugin-ts');
 })().catch((err) => { console.error(err); process.exit(1); });
 JS
 node host.cjs
+
+# go-plugin-ts/terraform from the installed package: an ESM provider, a CommonJS host speaking tfplugin6.
+cat > provider.mjs <<'JS'
+import { serveProvider, providerFunction, types } from 'go-plugin-ts/terraform';
+await serveProvider({
+  functions: { twice: providerFunction({ parameters: [{ name: 's', type: types.string }], returns: types.string, run: ([s]) => s + s }) },
+});
+JS
+cat > tf-host.cjs <<'JS'
+const { startPlugin } = require('go-plugin-ts');
+const { providerService, TF_PLUGIN_MAGIC_COOKIE, encodeMsgpack, decodeMsgpack, cty } = require('go-plugin-ts/terraform');
+(async () => {
+  const plugin = await startPlugin({
+    command: process.execPath, args: [__dirname + '/provider.mjs'],
+    magicCookieKey: TF_PLUGIN_MAGIC_COOKIE.key, magicCookieValue: TF_PLUGIN_MAGIC_COOKIE.value, versions: [6],
+  });
+  const provider = plugin.client(providerService(6));
+  const { result } = await provider.CallFunction({ name: 'twice', arguments: [{ msgpack: encodeMsgpack('ab', cty.string) }] });
+  await plugin.kill();
+  const value = decodeMsgpack(result.msgpack, cty.string);
+  if (value !== 'abab') { console.error('FAIL', { value }); process.exit(1); }
+  console.log('packed go-plugin-ts/terraform works: ESM provider, CommonJS tfplugin6 host');
+})().catch((err) => { console.error(err); process.exit(1); });
+JS
+node tf-host.cjs
