@@ -117,6 +117,14 @@ export function createProviderRpc(definition: ProviderDefinition, logger: Logger
     return out;
   }
 
+  /** The schema's validators, then the definition's own `validate` when those found nothing. */
+  async function validate(d: ResourceDefinition<any> | DataSourceDefinition<any>, request: Msg, diagnostics: Diagnostics): Promise<Msg> {
+    const config = decode(request.config, typeOf(d.schema));
+    validateBlock(d.schema.block, config, diagnostics);
+    if (!diagnostics.hasErrors) await d.validate?.(config, context(request.typeName, diagnostics));
+    return {};
+  }
+
   const functionMessage = (f: FunctionDefinition<any, any, any>): Msg => {
     const parameter = (p: FunctionDefinition['parameters'][number]) => ({
       name: p.name,
@@ -167,23 +175,9 @@ export function createProviderRpc(definition: ProviderDefinition, logger: Logger
         return { preparedConfig: request.config };
       }),
 
-    validateResourceConfig: (request) =>
-      call(async (diagnostics) => {
-        const r = resourceNamed(request.typeName);
-        const config = decode(request.config, typeOf(r.schema));
-        validateBlock(r.schema.block, config, diagnostics);
-        if (!diagnostics.hasErrors) await r.validate?.(config, context(request.typeName, diagnostics));
-        return {};
-      }),
+    validateResourceConfig: (request) => call((diagnostics) => validate(resourceNamed(request.typeName), request, diagnostics)),
 
-    validateDataResourceConfig: (request) =>
-      call(async (diagnostics) => {
-        const d = dataSourceNamed(request.typeName);
-        const config = decode(request.config, typeOf(d.schema));
-        validateBlock(d.schema.block, config, diagnostics);
-        if (!diagnostics.hasErrors) await d.validate?.(config, context(request.typeName, diagnostics));
-        return {};
-      }),
+    validateDataResourceConfig: (request) => call((diagnostics) => validate(dataSourceNamed(request.typeName), request, diagnostics)),
 
     configureProvider: (request) =>
       call(async (diagnostics) => {
