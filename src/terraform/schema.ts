@@ -105,11 +105,16 @@ type BlockValue<B extends NestedBlock<any, any>> =
           : ValueOfBlock<S> | null
     : never;
 
-export type ValueOfBlock<B extends BlockSpec> = {
-  -readonly [K in keyof NonNullable<B['attributes']>]: AttributeValue<NonNullable<B['attributes']>[K]>;
-} & {
-  -readonly [K in keyof NonNullable<B['blocks']>]: BlockValue<NonNullable<B['blocks']>[K]>;
-};
+/** One object type instead of an intersection, so editors show the attributes. */
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+export type ValueOfBlock<B extends BlockSpec> = Simplify<
+  {
+    -readonly [K in keyof NonNullable<B['attributes']>]: AttributeValue<NonNullable<B['attributes']>[K]>;
+  } & {
+    -readonly [K in keyof NonNullable<B['blocks']>]: BlockValue<NonNullable<B['blocks']>[K]>;
+  }
+>;
 
 /** The value of an object of this schema as handlers see it (known values; null where optional). */
 export type ValueOf<S extends Schema<any> | BlockSpec> = S extends Schema<infer B> ? ValueOfBlock<B> : S extends BlockSpec ? ValueOfBlock<S> : never;
