@@ -6,7 +6,7 @@ import { MsgpackError, MsgpackReader, MsgpackWriter } from './msgpack.js';
 import { describe, numberFromText, numberWire, type CtyNumber } from './number.js';
 import { CtyValueError, type AttributePath, type PathStep } from './path.js';
 import { typeFromJson, typeName, typeToJson, type CtyType } from './types.js';
-import { isUnknown, rememberedType, setKey, Unknown, withType, type Refinement } from './values.js';
+import { isUnknown, isWhollyKnown, rememberedType, setKey, Unknown, withType, type Refinement } from './values.js';
 import { inferType } from './infer.js';
 
 const EXT_UNKNOWN_REFINED = 12;
@@ -235,11 +235,28 @@ function encode(w: MsgpackWriter, value: unknown, type: CtyType, path: PathStep[
       if ('float' in wire) return w.float64(wire.float);
       return w.string(wire.text);
     }
-    case 'list':
-    case 'set': {
+    case 'list': {
       if (!Array.isArray(value)) return fail();
       w.arrayLength(value.length);
       value.forEach((element, i) => encode(w, element, type.element, [...path, { index: i }]));
+      return;
+    }
+    case 'set': {
+      if (!Array.isArray(value)) return fail();
+      // A set holds each value once (go-cty would drop the repeats, and the state would no longer be
+      // what the plan said); unknown elements are never equal to anything, so all of them stay.
+      const seen = new Set<string>();
+      const elements: Uint8Array[] = [];
+      value.forEach((element, i) => {
+        const one = new MsgpackWriter();
+        encode(one, element, type.element, [...path, { index: i }]);
+        const bytes = one.finish();
+        const key = Buffer.from(bytes).toString('latin1');
+        if (!isWhollyKnown(element) || !seen.has(key)) elements.push(bytes);
+        seen.add(key);
+      });
+      w.arrayLength(elements.length);
+      for (const bytes of elements) w.raw(bytes);
       return;
     }
     case 'tuple': {
