@@ -1,7 +1,7 @@
 // terraform-provider-localfile: files on the machine that runs Terraform, as a resource, a data
 // source and a function. Run it through Terraform (see README.md, "Writing a Terraform provider").
 import { createHash } from 'node:crypto';
-import { chmod, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { dataSource, providerFunction, resource, schema as s, serveProvider, TerraformError, types } from '../../src/terraform/index.js';
 
@@ -90,6 +90,20 @@ const fileData = dataSource({
   },
 });
 
+const directory = dataSource({
+  schema: s.of({
+    attributes: {
+      path: s.string({ required: true }),
+      files: s.nested('list', { name: s.string({ computed: true }), size: s.number({ computed: true }) }, { computed: true, description: 'The files in it, by name.' }),
+    },
+  }),
+  async read({ config }, ctx) {
+    const path = resolve((ctx.provider as Client).root, config.path);
+    const entries = (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    return { files: await Promise.all(entries.map(async (name) => ({ name, size: (await stat(resolve(path, name))).size }))) };
+  },
+});
+
 const sha256Function = providerFunction({
   summary: 'SHA-256 of a string, hex',
   parameters: [{ name: 'input', type: types.string }],
@@ -104,7 +118,7 @@ await serveProvider(
     schema: s.of({ attributes: { root: s.string({ optional: true, description: 'Base directory for relative paths (default: the working directory).' }) } }),
     configure: (config) => ({ root: typeof config.root === 'string' ? config.root : process.cwd() }) satisfies Client,
     resources: { localfile_file: file },
-    dataSources: { localfile_file: fileData },
+    dataSources: { localfile_file: fileData, localfile_directory: directory },
     functions: { sha256: sha256Function },
   },
   { protocolVersions: versions },

@@ -43,32 +43,31 @@ function planBlock(block: BlockSpec, proposed: Obj, config: Obj, prior: Obj | nu
       else if (prior === null) out[name] = unknown;
       else if (changed && !a.useStateForUnknown) out[name] = unknown;
     }
+    if (a.nested) {
+      out[name] = planNested(a.nested.nesting, { attributes: a.nested.attributes }, out[name], config?.[name], prior?.[name], changed, [...path, { attribute: name }], replace);
+    }
     if (a.requiresReplace && prior !== null && !valuesEqual(out[name] ?? null, prior[name] ?? null)) replace.push([...path, { attribute: name }]);
   }
   for (const [name, nested] of Object.entries(block.blocks ?? {})) {
-    const p = proposed[name];
-    const c = config?.[name];
-    const before = prior?.[name];
-    const at = (step: PathStep) => [...path, { attribute: name }, step];
-    if (nested.nesting === 'list' && Array.isArray(p)) {
-      out[name] = p.map((element, i) =>
-        element === null || isUnknown(element)
-          ? element
-          : planBlock(nested.block, element as Obj, ((c as unknown[] | null)?.[i] ?? {}) as Obj, ((before as unknown[] | null)?.[i] ?? null) as Obj | null, changed, at({ index: i }), replace),
-      );
-    } else if (nested.nesting === 'map' && p && typeof p === 'object' && !isUnknown(p)) {
-      out[name] = Object.fromEntries(
-        Object.entries(p as Obj).map(([key, element]) => [
-          key,
-          planBlock(nested.block, element as Obj, ((c as Obj | null)?.[key] ?? {}) as Obj, ((before as Obj | null)?.[key] ?? null) as Obj | null, changed, at({ key }), replace),
-        ]),
-      );
-    } else if ((nested.nesting === 'single' || nested.nesting === 'group') && p && typeof p === 'object' && !isUnknown(p)) {
-      out[name] = planBlock(nested.block, p as Obj, (c ?? {}) as Obj, (before ?? null) as Obj | null, changed, [...path, { attribute: name }], replace);
-    }
-    // Sets of blocks are left as proposed: their elements have no stable identity to plan against.
+    out[name] = planNested(nested.nesting, nested.block, proposed[name], config?.[name], prior?.[name], changed, [...path, { attribute: name }], replace);
   }
   return out;
+}
+
+/** The objects inside a nested block or nested attribute, each planned against its config and prior object. */
+function planNested(nesting: string, spec: BlockSpec, p: unknown, c: unknown, before: unknown, changed: boolean, here: PathStep[], replace: AttributePath[]): unknown {
+  if (p === null || p === undefined || isUnknown(p)) return p;
+  const one = (value: unknown, config: unknown, prior: unknown, path: PathStep[]) =>
+    value === null || isUnknown(value) ? value : planBlock(spec, value as Obj, (config ?? {}) as Obj, (prior ?? null) as Obj | null, changed, path, replace);
+  if (nesting === 'list' && Array.isArray(p)) {
+    return p.map((element, i) => one(element, (c as unknown[] | null)?.[i], (before as unknown[] | null)?.[i], [...here, { index: i }]));
+  }
+  if (nesting === 'map' && typeof p === 'object') {
+    return Object.fromEntries(Object.entries(p as Obj).map(([key, element]) => [key, one(element, (c as Obj | null)?.[key], (before as Obj | null)?.[key], [...here, { key }])]));
+  }
+  if (nesting === 'single' || nesting === 'group') return one(p, c, before, here);
+  // Sets are left as proposed: their elements have no stable identity to plan against.
+  return p;
 }
 
 /** cty equality of two known-or-unknown values: an unknown equals nothing, numbers compare by value. */

@@ -23,7 +23,7 @@ interface DynamicValue {
 
 export interface ProviderRpc {
   getMetadata(): Msg;
-  getProviderSchema(): Msg;
+  getProviderSchema(protocol?: 5 | 6): Msg;
   validateProviderConfig(request: Msg): Promise<Msg>;
   validateResourceConfig(request: Msg): Promise<Msg>;
   validateDataResourceConfig(request: Msg): Promise<Msg>;
@@ -158,10 +158,10 @@ export function createProviderRpc(definition: ProviderDefinition, logger: Logger
       functions: Object.keys(functions).map((name) => ({ name })),
     }),
 
-    getProviderSchema: () => ({
-      provider: schemaMessage(providerSchema),
-      resourceSchemas: Object.fromEntries(Object.entries(resources).map(([name, r]) => [name, schemaMessage(r.schema)])),
-      dataSourceSchemas: Object.fromEntries(Object.entries(dataSources).map(([name, d]) => [name, schemaMessage(d.schema)])),
+    getProviderSchema: (protocol = 6) => ({
+      provider: schemaMessage(providerSchema, protocol),
+      resourceSchemas: Object.fromEntries(Object.entries(resources).map(([name, r]) => [name, schemaMessage(r.schema, protocol)])),
+      dataSourceSchemas: Object.fromEntries(Object.entries(dataSources).map(([name, d]) => [name, schemaMessage(d.schema, protocol)])),
       functions: Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, functionMessage(f)])),
       serverCapabilities: capabilities,
       diagnostics: [],

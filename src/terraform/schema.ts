@@ -54,9 +54,20 @@ export interface AttributeOptions<T> {
 export interface Attribute<T = unknown, Req extends boolean = boolean> extends AttributeOptions<T> {
   readonly kind: 'attribute';
   readonly type: CtyType;
+  /** Set for nested attributes (`s.nested`): the attributes of each nested object. */
+  readonly nested?: { readonly nesting: AttributeNesting; readonly attributes: Record<string, Attribute<any, boolean>> };
   readonly __value?: T;
   readonly __required?: Req;
 }
+
+/** How many objects a nested attribute holds. */
+export type AttributeNesting = 'single' | 'list' | 'set' | 'map';
+
+type NestedValue<N extends AttributeNesting, A extends Record<string, Attribute<any, boolean>>> = N extends 'single'
+  ? ValueOfBlock<{ attributes: A }>
+  : N extends 'map'
+    ? Record<string, ValueOfBlock<{ attributes: A }>>
+    : Array<ValueOfBlock<{ attributes: A }>>;
 
 type IsRequired<O> = O extends { required: true } ? true : false;
 
@@ -129,6 +140,19 @@ export const schema = {
   map: <T, O extends AttributeOptions<Record<string, T | null>>>(element: Typed<T>, options: O) => attribute(types.map(element), options),
   object: <A extends Record<string, Typed<any>>, O extends AttributeOptions<Of<Typed<{ [K in keyof A]: Of<A[K]> | null }>>>>(attributes: A, options: O) =>
     attribute(types.object(attributes), options),
+  /**
+   * A nested attribute (protocol 6): its value is one object (`single`), or a list, set or map of
+   * objects, each with these attributes. Protocol 5 hosts see it as an attribute of object type.
+   */
+  nested: <N extends AttributeNesting, A extends Record<string, Attribute<any, boolean>>, O extends AttributeOptions<NestedValue<N, A>>>(
+    nesting: N,
+    attributes: A,
+    options: O,
+  ): Attribute<NestedValue<N, A>, IsRequired<O>> => {
+    const inner = blockType({ attributes });
+    const type = nesting === 'single' ? inner : nesting === 'list' ? cty.list(inner) : nesting === 'set' ? cty.set(inner) : cty.map(inner);
+    return { ...attribute<NestedValue<N, A>, O>({ type }, options), nested: { nesting, attributes } };
+  },
   /** A nested block: `nesting` says how many (`list`, `set`, `map`, `single`, `group`). */
   block: <B extends BlockSpec, N extends Nesting>(nesting: N, block: B, limits: { minItems?: number; maxItems?: number } = {}): NestedBlock<B, N> => ({
     kind: 'block',
@@ -154,32 +178,54 @@ export function blockType(block: BlockSpec): CtyType {
 
 const NESTING: Record<Nesting, string> = { single: 'SINGLE', list: 'LIST', set: 'SET', map: 'MAP', group: 'GROUP' };
 
-/** The protocol's Schema message (field names as loadProto gives them, for both protocols). */
-export function schemaMessage(s: Schema<any>): Record<string, unknown> {
-  return { version: BigInt(s.version), block: blockMessage(s.block) };
+/**
+ * The protocol's Schema message (field names as loadProto gives them). Protocol 5 has no nested
+ * attributes: they go out as attributes of object type, their optional attributes listed in the type.
+ */
+export function schemaMessage(s: Schema<any>, protocol: 5 | 6 = 6): Record<string, unknown> {
+  return { version: BigInt(s.version), block: blockMessage(s.block, protocol) };
 }
 
-function blockMessage(block: BlockSpec): Record<string, unknown> {
+function attributeMessages(attributes: Record<string, Attribute<any, boolean>>, protocol: 5 | 6): Record<string, unknown>[] {
+  return Object.entries(attributes)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, a]) => ({
+      name,
+      ...(a.nested && protocol === 6
+        ? { nestedType: { attributes: attributeMessages(a.nested.attributes, protocol), nesting: a.nested.nesting.toUpperCase() } }
+        : { type: new TextEncoder().encode(JSON.stringify(typeToJson(a.nested ? protocol5Type(a) : a.type))) }),
+      description: a.description ?? '',
+      descriptionKind: a.markdown ? 'MARKDOWN' : 'PLAIN',
+      required: a.required === true,
+      optional: a.optional === true,
+      computed: a.computed === true,
+      sensitive: a.sensitive === true,
+      deprecated: a.deprecated !== undefined && a.deprecated !== false,
+      deprecationMessage: typeof a.deprecated === 'string' ? a.deprecated : '',
+    }));
+}
+
+/** A nested attribute's type for protocol 5: objects whose not-required attributes are optional. */
+function protocol5Type(a: Attribute<any, boolean>): CtyType {
+  const attributes: Record<string, CtyType> = {};
+  const optional: string[] = [];
+  for (const [name, inner] of Object.entries(a.nested!.attributes)) {
+    attributes[name] = inner.nested ? protocol5Type(inner) : inner.type;
+    if (!inner.required) optional.push(name);
+  }
+  const object = cty.object(attributes, optional);
+  const nesting = a.nested!.nesting;
+  return nesting === 'single' ? object : nesting === 'list' ? cty.list(object) : nesting === 'set' ? cty.set(object) : cty.map(object);
+}
+
+function blockMessage(block: BlockSpec, protocol: 5 | 6): Record<string, unknown> {
   return {
-    attributes: Object.entries(block.attributes ?? {})
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([name, a]) => ({
-        name,
-        type: new TextEncoder().encode(JSON.stringify(typeToJson(a.type))),
-        description: a.description ?? '',
-        descriptionKind: a.markdown ? 'MARKDOWN' : 'PLAIN',
-        required: a.required === true,
-        optional: a.optional === true,
-        computed: a.computed === true,
-        sensitive: a.sensitive === true,
-        deprecated: a.deprecated !== undefined && a.deprecated !== false,
-        deprecationMessage: typeof a.deprecated === 'string' ? a.deprecated : '',
-      })),
+    attributes: attributeMessages(block.attributes ?? {}, protocol),
     blockTypes: Object.entries(block.blocks ?? {})
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([typeName, nested]) => ({
         typeName,
-        block: blockMessage(nested.block),
+        block: blockMessage(nested.block, protocol),
         nesting: NESTING[nested.nesting as Nesting],
         minItems: BigInt(nested.minItems ?? 0),
         maxItems: BigInt(nested.maxItems ?? 0),

@@ -61,7 +61,7 @@ function handlers(rpc: ProviderRpc, version: ProtocolVersion): Record<string, (r
   if (version === 5) {
     return {
       ...common,
-      GetSchema: () => rpc.getProviderSchema(),
+      GetSchema: () => rpc.getProviderSchema(5),
       PrepareProviderConfig: rpc.validateProviderConfig,
       ValidateResourceTypeConfig: rpc.validateResourceConfig,
       ValidateDataSourceConfig: rpc.validateDataResourceConfig,
@@ -71,7 +71,7 @@ function handlers(rpc: ProviderRpc, version: ProtocolVersion): Record<string, (r
   }
   return {
     ...common,
-    GetProviderSchema: () => rpc.getProviderSchema(),
+    GetProviderSchema: () => rpc.getProviderSchema(6),
     ValidateProviderConfig: async (request) => {
       const { preparedConfig: _, ...response } = await rpc.validateProviderConfig(request);
       return response;

@@ -42,6 +42,12 @@ data "localfile_file" "a" {
   path       = localfile_file.a.path
   depends_on = [localfile_file.a]
 }
+# A nested attribute (protocol 6; an object-typed attribute on protocol 5).
+data "localfile_directory" "files" {
+  path       = "."
+  depends_on = [localfile_file.a, localfile_file.b]
+}
+output "listing" { value = { for f in data.localfile_directory.files.files : f.name => f.size if f.name == "a.txt" } }
 output "a_sha" { value = localfile_file.a.sha256 }
 output "a_data" { value = data.localfile_file.a.content }
 ${extra}`;
@@ -130,6 +136,7 @@ for (const protocol of [6, 5] as const) {
       assert.equal(readFileSync(join(files, 'a.txt'), 'utf8'), 'hello');
       assert.equal(readFileSync(join(files, 'b.txt'), 'utf8'), `a is at ${join(files, 'a.txt')}`);
       assert.match(apply.stdout, /a_data = "hello"/);
+      assert.match(apply.stdout, /listing = \{\s*"a.txt" = 5\s*\}/);
       assert.match(readFileSync(join(root, 'terraform.log'), 'utf8'), new RegExp(`using plugin: version=${protocol}`));
     });
 

@@ -58,12 +58,16 @@ for (const protocol of [6, 5] as const) {
     it('describes itself in GetMetadata and the schema', async () => {
       const metadata = await provider.GetMetadata({});
       assert.deepEqual(metadata.resources, [{ typeName: 'localfile_file' }]);
-      assert.deepEqual(metadata.dataSources, [{ typeName: 'localfile_file' }]);
+      assert.deepEqual(metadata.dataSources, [{ typeName: 'localfile_file' }, { typeName: 'localfile_directory' }]);
       assert.deepEqual(metadata.functions, [{ name: 'sha256' }]);
       const schema = await (protocol === 6 ? provider.GetProviderSchema({}) : provider.GetSchema({}));
       const attributes = schema.resourceSchemas.localfile_file.block.attributes.map((a: any) => a.name);
       assert.deepEqual(attributes, ['content', 'id', 'mode', 'path', 'sha256', 'size']);
       assert.ok(schema.functions.sha256);
+      // A nested attribute: protocol 6 describes its attributes, protocol 5 gets an object type.
+      const files = schema.dataSourceSchemas.localfile_directory.block.attributes.find((a: any) => a.name === 'files');
+      if (protocol === 6) assert.deepEqual([files.nestedType.nesting, files.nestedType.attributes.map((a: any) => a.name)], ['LIST', ['name', 'size']]);
+      else assert.equal(new TextDecoder().decode(files.type), '["list",["object",{"name":"string","size":"number"},["name","size"]]]');
     });
 
     it('answers a method of a newer minor version as a provider without it does', async () => {

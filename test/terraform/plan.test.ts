@@ -70,3 +70,20 @@ describe('value equality', () => {
     assert.ok(!valuesEqual({ a: 1 }, { a: 1, b: 2 }));
   });
 });
+
+describe('the default plan inside nested attributes', () => {
+  const lb = s.of({
+    attributes: {
+      listeners: s.nested('list', { port: s.number({ required: true }), arn: s.string({ computed: true }) }, { required: true }),
+    },
+  });
+
+  it('plans the computed attributes of each nested object', () => {
+    const config = { listeners: [{ port: 80, arn: null }] };
+    const created = planResourceChange({ schema: lb, prior: null, proposed: config, config }).planned as any;
+    assert.equal(created.listeners[0].port, 80);
+    assert.ok(isUnknown(created.listeners[0].arn));
+    const prior = { listeners: [{ port: 80, arn: 'arn:1' }] };
+    assert.deepEqual(planResourceChange({ schema: lb, prior, proposed: prior, config }).planned, prior);
+  });
+});

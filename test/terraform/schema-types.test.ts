@@ -17,6 +17,7 @@ const server = s.of(
       password: s.string({ optional: true, sensitive: true, deprecated: 'use password_wo' }),
       id: s.string({ computed: true }),
       anything: s.dynamic({ optional: true }),
+      rules: s.nested('list', { port: s.number({ required: true }), note: s.string({ optional: true }) }, { optional: true }),
     },
     blocks: {
       disk: s.block('list', { attributes: { gb: s.number({ required: true }) } }, { maxItems: 4 }),
@@ -37,6 +38,7 @@ expectType<Equal<V['ports'], Array<CtyNumber | null> | null>>(true);
 expectType<Equal<V['owner'], { name: string | null; admin: boolean | null } | null>>(true);
 expectType<Equal<V['disk'], Array<{ gb: CtyNumber }>>>(true);
 expectType<Equal<V['network'], { cidr: string } | null>>(true);
+expectType<Equal<V['rules'], Array<{ port: CtyNumber; note: string | null }> | null>>(true);
 
 // Handlers receive those types.
 resource({
@@ -64,6 +66,7 @@ describe('schemas as code', () => {
         owner: ['object', { admin: 'bool', name: 'string' }],
         password: 'string',
         ports: ['list', 'number'],
+        rules: ['list', ['object', { note: 'string', port: 'number' }]],
         size: 'number',
         tags: ['map', 'string'],
       },
