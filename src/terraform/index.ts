@@ -13,6 +13,7 @@ export {
   type HandlerContext,
   type PlanContext,
   type Planned,
+  type ValidateResult,
 } from './provider.js';
 export { schema, types, type Schema, type ValueOf, type Attribute, type AttributeOptions, type NestedBlock, type BlockSpec, type Typed } from './schema.js';
 export { TerraformError, Diagnostics, type Diagnostic, type DiagnosticInput, type PathInput } from './diagnostics.js';

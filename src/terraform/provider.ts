@@ -2,7 +2,7 @@
 // data sources and functions, each with a schema whose value type flows into its handlers.
 import type { Logger } from '../plugin/logger.js';
 import type { Unknown } from './cty/values.js';
-import type { Diagnostics } from './diagnostics.js';
+import type { DiagnosticInput, Diagnostics } from './diagnostics.js';
 import type { Schema, Typed, ValueOf } from './schema.js';
 
 /** A value where any attribute may still be unknown (plans, validation). */
@@ -25,10 +25,13 @@ export interface PlanContext extends HandlerContext {
   requireReplace(path: ReadonlyArray<string | number | { key: string }>): void;
 }
 
+/** What a `validate` hook may return: diagnostics to report (or nothing). */
+export type ValidateResult = void | readonly DiagnosticInput[] | Promise<void | readonly DiagnosticInput[]>;
+
 export interface ResourceDefinition<S extends Schema<any>> {
   schema: S;
-  /** Checks beyond the schema; values may be unknown. */
-  validate?(config: Planned<ValueOf<S>>, ctx: HandlerContext): void | Promise<void>;
+  /** Checks beyond the schema; values may be unknown. Return diagnostics, add them to ctx, or throw. */
+  validate?(config: Planned<ValueOf<S>>, ctx: HandlerContext): ValidateResult;
   /** Runs after the framework's plan; return a changed plan, or nothing to keep it. */
   plan?(
     input: { prior: ValueOf<S> | null; config: Planned<ValueOf<S>>; planned: Planned<ValueOf<S>> },
@@ -52,7 +55,7 @@ export interface ResourceDefinition<S extends Schema<any>> {
 
 export interface DataSourceDefinition<S extends Schema<any>> {
   schema: S;
-  validate?(config: Planned<ValueOf<S>>, ctx: HandlerContext): void | Promise<void>;
+  validate?(config: Planned<ValueOf<S>>, ctx: HandlerContext): ValidateResult;
   /** Returns the data; attributes it leaves out are taken from the configuration. */
   read(input: { config: ValueOf<S> }, ctx: HandlerContext): Partial<ValueOf<S>> | Promise<Partial<ValueOf<S>>>;
 }

@@ -121,7 +121,10 @@ export function createProviderRpc(definition: ProviderDefinition, logger: Logger
   async function validate(d: ResourceDefinition<any> | DataSourceDefinition<any>, request: Msg, diagnostics: Diagnostics): Promise<Msg> {
     const config = decode(request.config, typeOf(d.schema));
     validateBlock(d.schema.block, config, diagnostics);
-    if (!diagnostics.hasErrors) await d.validate?.(config, context(request.typeName, diagnostics));
+    if (!diagnostics.hasErrors) {
+      const returned = await d.validate?.(config, context(request.typeName, diagnostics));
+      if (returned) diagnostics.add(...returned);
+    }
     return {};
   }
 

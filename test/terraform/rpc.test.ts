@@ -89,6 +89,12 @@ describe('diagnostics', () => {
     );
   });
 
+  it('reports the diagnostics a validate hook returns', async () => {
+    const rpc = provider({ validate: (config) => (config.count === null ? [{ severity: 'warning', summary: 'No count', detail: 'one is assumed', path: ['count'] }] : []) });
+    const response = await rpc.validateResourceConfig({ typeName: 'test_thing', config: dv(thing({})) });
+    assert.deepEqual(response.diagnostics, [{ severity: 'WARNING', summary: 'No count', detail: 'one is assumed', attribute: { steps: [{ attributeName: 'count' }] } }]);
+  });
+
   it('runs attribute validators in nested blocks with the path of the value', async () => {
     const rpc = provider();
     const response = await rpc.validateResourceConfig({ typeName: 'test_thing', config: dv(thing({ rule: [{ port: 80 }, { port: 70000 }] })) });
