@@ -1,4 +1,4 @@
-// Ctrl-C during `terraform apply` (Terraform v1.5.7): Terraform calls StopProvider, which aborts
+// Ctrl-C during `apply` (Terraform v1.5.7 and OpenTofu): the host calls StopProvider, which aborts
 // the running create's signal, so the apply ends with the provider's own error instead of waiting
 // out the create.
 import { describe, it, before, after } from 'node:test';
@@ -8,19 +8,24 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { terraformBinary } from './go-tools.ts';
+import { OPENTOFU_VERSION, terraformBinary, tofuBinary } from './go-tools.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = 'example.com/test/slow';
 
-for (const protocol of [6, 5] as const) {
-  describe(`Ctrl-C during apply reaches the provider as StopProvider (Terraform v1.5.7, protocol ${protocol})`, () => {
+const hosts = [
+  { name: 'Terraform v1.5.7', binary: terraformBinary },
+  { name: `OpenTofu ${OPENTOFU_VERSION}`, binary: tofuBinary },
+];
+
+for (const host of hosts) for (const protocol of [6, 5] as const) {
+  describe(`Ctrl-C during apply reaches the provider as StopProvider (${host.name}, protocol ${protocol})`, () => {
     let root: string;
     let terraform: string;
     let env: NodeJS.ProcessEnv;
     before(
       async () => {
-        terraform = await terraformBinary();
+        terraform = await host.binary();
         root = mkdtempSync(join(tmpdir(), `tf-stop-${protocol}-`));
         const dir = join(root, 'mirror', SOURCE, '0.1.0', 'linux_amd64');
         mkdirSync(dir, { recursive: true });

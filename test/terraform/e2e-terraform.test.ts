@@ -1,6 +1,7 @@
-// examples/terraform-provider under a real Terraform v1.5.7 (built by go-tools.ts), installed from a
-// filesystem mirror with `terraform init`, through every step of a resource's life on protocols 6
-// and 5. Terraform 1.5.7 has no provider functions; functions.test.ts calls them through our host.
+// examples/terraform-provider under real hosts built by go-tools.ts, Terraform v1.5.7 and OpenTofu,
+// installed from a filesystem mirror with `init`, through every step of a resource's life on
+// protocols 6 and 5. Terraform 1.5.7 has no provider functions; OpenTofu calls the example's here,
+// and functions.test.ts calls them through our own host.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -8,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, un
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { terraformBinary } from './go-tools.ts';
+import { OPENTOFU_VERSION, terraformBinary, tofuBinary } from './go-tools.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = 'example.com/test/localfile';
@@ -19,6 +20,11 @@ interface Run {
   stdout: string;
   stderr: string;
 }
+
+const hosts = [
+  { name: 'Terraform v1.5.7', binary: terraformBinary, functions: false },
+  { name: `OpenTofu ${OPENTOFU_VERSION}`, binary: tofuBinary, functions: true },
+];
 
 function mainTf(files: string, extra = ''): string {
   return `terraform {
@@ -53,8 +59,13 @@ output "a_data" { value = data.localfile_file.a.content }
 ${extra}`;
 }
 
-for (const protocol of [6, 5] as const) {
-  describe(`Terraform v1.5.7 with the example provider on protocol ${protocol}`, () => {
+/** A provider function call, for hosts that have them (Terraform 1.8+, OpenTofu 1.7+). */
+function functionsTf(functions: boolean): string {
+  return functions ? 'output "hashed" { value = provider::localfile::sha256("hello") }\n' : '';
+}
+
+for (const host of hosts) for (const protocol of [6, 5] as const) {
+  describe(`${host.name} with the example provider on protocol ${protocol}`, () => {
     let terraform: string;
     let root: string;
     let work: string;
@@ -94,7 +105,7 @@ for (const protocol of [6, 5] as const) {
 
     before(
       async () => {
-        terraform = await terraformBinary();
+        terraform = await host.binary();
         root = mkdtempSync(join(tmpdir(), `tf-e2e-${protocol}-`));
         work = join(root, 'work');
         files = join(root, 'files');
@@ -107,7 +118,7 @@ for (const protocol of [6, 5] as const) {
         chmodSync(launcher, 0o755);
         cliConfig = join(root, 'cli.tfrc');
         writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = "${join(root, 'mirror')}"\n  }\n}\n`);
-        writeFileSync(join(work, 'main.tf'), mainTf(files));
+        writeFileSync(join(work, 'main.tf'), mainTf(files, functionsTf(host.functions)));
       },
       { timeout: 40 * 60_000 },
     );
@@ -137,6 +148,7 @@ for (const protocol of [6, 5] as const) {
       assert.equal(readFileSync(join(files, 'b.txt'), 'utf8'), `a is at ${join(files, 'a.txt')}`);
       assert.match(apply.stdout, /a_data = "hello"/);
       assert.match(apply.stdout, /listing = \{\s*"a.txt" = 5\s*\}/);
+      if (host.functions) assert.match(apply.stdout, /hashed = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"/);
       assert.match(readFileSync(join(root, 'terraform.log'), 'utf8'), new RegExp(`using plugin: version=${protocol}`));
     });
 
@@ -147,7 +159,7 @@ for (const protocol of [6, 5] as const) {
     });
 
     it('updates in place', async () => {
-      writeFileSync(join(work, 'main.tf'), mainTf(files).replace('content = "hello"', 'content = "hello world"'));
+      writeFileSync(join(work, 'main.tf'), mainTf(files, functionsTf(host.functions)).replace('content = "hello"', 'content = "hello world"'));
       const apply = await tf(['apply', '-auto-approve']);
       ok(apply, 'apply');
       assert.match(apply.stdout, /~ content += "hello" -> "hello world"/);
@@ -156,7 +168,7 @@ for (const protocol of [6, 5] as const) {
     });
 
     it('replaces when an attribute marked requiresReplace changes', async () => {
-      writeFileSync(join(work, 'main.tf'), mainTf(files).replace('content = "hello"', 'content = "hello world"').replace('"a.txt"', '"a2.txt"'));
+      writeFileSync(join(work, 'main.tf'), mainTf(files, functionsTf(host.functions)).replace('content = "hello"', 'content = "hello world"').replace('"a.txt"', '"a2.txt"'));
       const apply = await tf(['apply', '-auto-approve']);
       ok(apply, 'apply');
       assert.match(apply.stdout, /localfile_file.a must be replaced/);
@@ -184,7 +196,7 @@ for (const protocol of [6, 5] as const) {
     it('imports an existing file, after which the plan is empty', async () => {
       const path = join(files, 'c.txt');
       writeFileSync(path, 'made elsewhere\n');
-      const config = mainTf(files, `resource "localfile_file" "c" {\n  path    = "${path}"\n  content = "made elsewhere\\n"\n}\n`)
+      const config = mainTf(files, functionsTf(host.functions) + `resource "localfile_file" "c" {\n  path    = "${path}"\n  content = "made elsewhere\\n"\n}\n`)
         .replace('content = "hello"', 'content = "hello world"')
         .replace('"a.txt"', '"a2.txt"');
       writeFileSync(join(work, 'main.tf'), config);

@@ -5,7 +5,7 @@
 // shares one Terraform build (minutes the first time, nothing after).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,4 +100,42 @@ export async function terraformBinary(): Promise<string> {
     }
     return binary;
   });
+}
+
+export const OPENTOFU_VERSION = 'v1.12.6';
+
+/**
+ * OpenTofu (MPL-2.0) from the Go module proxy. Its go.mod has replace directives, so `go install`
+ * refuses it; the module is copied into a writable folder and ./cmd/tofu built there (about 11 minutes
+ * on 2 cores the first time).
+ */
+export async function tofuBinary(): Promise<string> {
+  const dir = join(cacheDir, `opentofu-${OPENTOFU_VERSION}`);
+  const binary = join(dir, 'tofu');
+  if (existsSync(binary)) return binary;
+  return locked('opentofu', () => {
+    if (existsSync(binary)) return binary;
+    process.stderr.write(`terraform tests: building OpenTofu ${OPENTOFU_VERSION} into ${dir} (minutes the first time)\n`);
+    mkdirSync(dir, { recursive: true });
+    const download = spawnSync(goCommand(), ['mod', 'download', '-json', `github.com/opentofu/opentofu@${OPENTOFU_VERSION}`], {
+      cwd: cacheDir,
+      env: goEnv(),
+      encoding: 'utf8',
+      timeout: BUILD_TIMEOUT_MS,
+    });
+    if (download.status !== 0) throw new Error(`go mod download of OpenTofu failed:\n${download.stderr}${download.stdout}`);
+    const source = join(dir, 'src');
+    rmSync(source, { recursive: true, force: true });
+    cpSync((JSON.parse(download.stdout) as { Dir: string }).Dir, source, { recursive: true });
+    chmodTree(source);
+    run(['build', '-o', binary, './cmd/tofu'], source, goEnv({ GOFLAGS: '-buildvcs=false' }));
+    rmSync(source, { recursive: true, force: true });
+    return binary;
+  });
+}
+
+/** The module cache is read-only; the copy must be writable for the build. */
+function chmodTree(path: string): void {
+  chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
+  if (statSync(path).isDirectory()) for (const name of readdirSync(path)) chmodTree(join(path, name));
 }
