@@ -16,6 +16,16 @@ const siblingProtobufjsLoader = (extension: 'js' | 'cjs'): Plugin => ({
   },
 });
 
+/** go-plugin-ts/terraform imports the core through src/terraform/core.ts; built, that is the root entry. */
+const coreFromRoot = (extension: 'js' | 'cjs'): Plugin => ({
+  name: 'terraform-core-from-root',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) =>
+      args.importer.endsWith('src/terraform/core.ts') ? { path: `./index.${extension}`, external: true } : undefined,
+    );
+  },
+});
+
 const common: Options = {
   sourcemap: false,
   target: 'node20',
@@ -45,6 +55,22 @@ export default defineConfig([
       copyFileSync('build/protobufjs-loader.mjs', `${outDir}/protobufjs-loader.js`);
       copyFileSync('build/protobufjs-loader.cjs', `${outDir}/protobufjs-loader.cjs`);
     },
+  },
+  {
+    // go-plugin-ts/terraform: its own entry, so plugins and hosts that are no provider never load it.
+    ...common,
+    entry: { terraform: 'src/terraform/index.ts' },
+    format: ['esm'],
+    dts: true,
+    esbuildPlugins: [coreFromRoot('js')],
+  },
+  {
+    ...common,
+    entry: { terraform: 'src/terraform/index.ts' },
+    format: ['cjs'],
+    dts: true,
+    shims: true,
+    esbuildPlugins: [coreFromRoot('cjs')],
   },
   {
     // protobufjs's full and minimal builds, each one self-contained file for the loader above.

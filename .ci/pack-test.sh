@@ -74,3 +74,27 @@ grep -q '^verdict     OK' inspect.txt && grep -q 'StartStream(stream plugin.Conn
 answer=$(npx --no-install go-plugin-ts call --cookie PACK_TEST=yes node plugin.mjs kv.KV/Put '{"key":"a","value":"b"}')
 if [ "$answer" != '{}' ]; then echo "FAIL: go-plugin-ts call answered $answer" >&2; exit 1; fi
 echo "packed go-plugin-ts command works: inspect and call"
+# go-plugin-ts/terraform from the installed package: an ESM provider, a CommonJS host speaking tfplugin6.
+cat > provider.mjs <<'JS'
+import { serveProvider, providerFunction, types } from 'go-plugin-ts/terraform';
+await serveProvider({
+  functions: { twice: providerFunction({ parameters: [{ name: 's', type: types.string }], returns: types.string, run: ([s]) => s + s }) },
+});
+JS
+cat > tf-host.cjs <<'JS'
+const { startPlugin } = require('go-plugin-ts');
+const { providerService, TF_PLUGIN_MAGIC_COOKIE, encodeMsgpack, decodeMsgpack, cty } = require('go-plugin-ts/terraform');
+(async () => {
+  const plugin = await startPlugin({
+    command: process.execPath, args: [__dirname + '/provider.mjs'],
+    magicCookieKey: TF_PLUGIN_MAGIC_COOKIE.key, magicCookieValue: TF_PLUGIN_MAGIC_COOKIE.value, versions: [6],
+  });
+  const provider = plugin.client(providerService(6));
+  const { result } = await provider.CallFunction({ name: 'twice', arguments: [{ msgpack: encodeMsgpack('ab', cty.string) }] });
+  await plugin.kill();
+  const value = decodeMsgpack(result.msgpack, cty.string);
+  if (value !== 'abab') { console.error('FAIL', { value }); process.exit(1); }
+  console.log('packed go-plugin-ts/terraform works: ESM provider, CommonJS tfplugin6 host');
+})().catch((err) => { console.error(err); process.exit(1); });
+JS
+node tf-host.cjs
