@@ -20,6 +20,8 @@ const plugin = await startPlugin({
   versions: [KV_VERSION],
   logger,
   onStdout: (data) => process.stdout.write(`  [plugin stdout] ${text.decode(data)}`),
+  // KV_MULTIPLEX=1: one yamux connection for every gRPC connection (go-plugin >= 1.6 multiplexing).
+  multiplex: process.env.KV_MULTIPLEX === '1',
 });
 console.log(`launched plugin pid ${plugin.pid}, protocol ${plugin.negotiatedVersion}, AutoMTLS on`);
 await plugin.ping();

@@ -1,14 +1,14 @@
 // Message compression (https://github.com/grpc/grpc/blob/083528559254fa16e5ca2e4518f298a0dcb2a0b3/doc/compression.md):
 // identity, gzip and deflate. Output is capped so a
 // small compressed message cannot expand past the receive limit (a decompression bomb).
-import { createRequire } from 'node:module';
 import type zlibTypes from 'node:zlib';
 import { GrpcError, Status } from './status.js';
+import { builtinModule } from './lazy-require.js';
 
 let zlibModule: typeof zlibTypes | undefined;
 /** node:zlib is loaded on first use: most go-plugin calls are never compressed, and it costs ~2.5 ms at start-up. */
 function zlib(): typeof zlibTypes {
-  zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof zlibTypes;
+  zlibModule ??= builtinModule<typeof zlibTypes>('node:zlib');
   return zlibModule;
 }
 

@@ -26,5 +26,16 @@ export {
   type ResponseOf,
 } from './service.js';
 export { loadProto, parseProto, serviceOf, messageOf, type LoadProtoOptions, type LoadedProto } from './proto.js';
+export { FILE_DESCRIPTORS, fileDescriptorsOf } from './descriptors.js';
+export {
+  generatedCodecs,
+  generatedService,
+  type GeneratedMessage,
+  type GeneratedEnum,
+  type GeneratedMethod,
+  type CodecRuntime,
+} from './generated.js';
+export { type MessageCodec } from './proto-codec.js';
 export { createServer, type Server, type ServerOptions, type ServerListenOptions } from './server.js';
 export { createClient, type Client, type ClientOptions } from './client.js';
+export { GO_PLUGIN_TS_TRACE } from './startup-trace.js';

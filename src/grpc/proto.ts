@@ -2,10 +2,13 @@
 // fully-qualified name next to the messages (protobufjs Types) and enums.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
+import { attachFileDescriptors, descriptorFiles, type FileNaming } from './descriptors.js';
+import { loadProtobufjs } from './protobufjs-loader.js';
+import { tracePhase } from './startup-trace.js';
+import { DEFAULT_CONVERSION, deserializerOf, serializerOf } from './proto-codec.js';
 
 export interface LoadProtoOptions {
   /** Directories searched for imports, after the importing file's own directory. */
@@ -28,13 +31,18 @@ export type LoadedProto = Record<string, ProtoEntry>;
 /** Loads .proto files synchronously (start-up work). Throws with the file and reason when one cannot be read. */
 export function loadProto(files: string | string[], options: LoadProtoOptions = {}): LoadedProto {
   const root = rootFor(options);
+  tracePhase('loadProto: protobufjs loaded');
   try {
     root.loadSync(Array.isArray(files) ? files : [files], { keepCase: options.keepCase ?? false });
     root.resolveAll();
   } catch (err) {
     throw new Error(`cannot load ${[files].flat().join(', ')}: ${(err as Error).message}`, { cause: err });
   }
-  return definitionsOf(root, options);
+  tracePhase('loadProto: parsed and resolved');
+  const entryDirs = [files].flat().map((f) => dirname(resolve(f)));
+  const definitions = definitionsOf(root, options, { includeDirs: [...(options.includeDirs ?? []).map((d) => resolve(d)), ...entryDirs] });
+  tracePhase('loadProto: definitions built');
+  return definitions;
 }
 
 /** Like loadProto for .proto source text (imports resolve against includeDirs and protobufjs's google/protobuf files). */
@@ -52,14 +60,11 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
   return definitionsOf(root, options);
 }
 
-let protobufModule: typeof protobuf | undefined;
-/** protobufjs is loaded on first use: a plugin that never loads .proto files starts ~25 ms sooner. */
-function pb(): typeof protobuf {
-  protobufModule ??= createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-  return protobufModule;
-}
+/** protobufjs is loaded on first use: a plugin that never loads .proto files does not pay its import. */
+const pb = loadProtobufjs;
 
-function rootFor(options: LoadProtoOptions): protobuf.Root {
+/** A protobufjs Root resolving imports as loadProto does (shared with the generator, src/codegen). */
+export function rootFor(options: Pick<LoadProtoOptions, 'includeDirs'>): protobuf.Root {
   const root = new (pb().Root)();
   const includeDirs = (options.includeDirs ?? []).map((d) => resolve(d));
   root.resolvePath = (origin, target) => {
@@ -92,18 +97,23 @@ export function messageOf(loaded: LoadedProto, name: string): protobuf.Type {
   return entry;
 }
 
-function definitionsOf(root: protobuf.Root, options: LoadProtoOptions): LoadedProto {
+function definitionsOf(root: protobuf.Root, options: LoadProtoOptions, naming: FileNaming = {}): LoadedProto {
+  const files = descriptorFiles(root, naming);
   const conversion: protobuf.IConversionOptions = {
-    longs: options.longs === 'string' ? String : options.longs === 'number' ? Number : BigInt,
-    enums: options.enums === 'number' ? undefined : String,
-    defaults: options.defaults ?? true,
-    oneofs: options.oneofs ?? true,
+    longs: options.longs === 'string' ? String : options.longs === 'number' ? Number : DEFAULT_CONVERSION.longs,
+    enums: options.enums === 'number' ? undefined : DEFAULT_CONVERSION.enums,
+    defaults: options.defaults ?? DEFAULT_CONVERSION.defaults,
+    oneofs: options.oneofs ?? DEFAULT_CONVERSION.oneofs,
   };
   const out: LoadedProto = {};
   const visit = (ns: protobuf.NamespaceBase) => {
     for (const child of ns.nestedArray) {
       const name = child.fullName.replace(/^\./, '');
-      if (child instanceof pb().Service) out[name] = serviceDefinition(child, name, conversion);
+      if (child instanceof pb().Service) {
+        out[name] = serviceDefinition(child, name, conversion);
+        // Serialized FileDescriptorProtos for server reflection, built on first read.
+        attachFileDescriptors(out[name], () => files.forService(child));
+      }
       else if (child instanceof pb().Type) out[name] = child;
       else if (child instanceof pb().Enum) out[name] = child;
       if (child instanceof pb().Namespace || child instanceof pb().Type) visit(child);
@@ -123,24 +133,13 @@ function serviceDefinition(service: protobuf.Service, fullName: string, conversi
       path: `/${fullName}/${method.name}`,
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,
-      requestSerialize: serializer(request),
-      requestDeserialize: deserializer(request, conversion),
-      responseSerialize: serializer(response),
-      responseDeserialize: deserializer(response, conversion),
+      requestSerialize: serializerOf(() => request),
+      requestDeserialize: deserializerOf(() => request, conversion),
+      responseSerialize: serializerOf(() => response),
+      responseDeserialize: deserializerOf(() => response, conversion),
       // As @grpc/proto-loader names it, so handlers ported from grpc-js keep working.
       originalName: camelCase(method.name),
     };
   }
   return definition;
-}
-
-function serializer(type: protobuf.Type): (value: unknown) => Uint8Array {
-  return (value) => {
-    const message = type.fromObject((value ?? {}) as Record<string, unknown>);
-    return type.encode(message).finish();
-  };
-}
-
-function deserializer(type: protobuf.Type, conversion: protobuf.IConversionOptions): (bytes: Uint8Array) => any {
-  return (bytes) => type.toObject(type.decode(bytes), conversion);
 }

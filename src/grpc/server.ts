@@ -3,7 +3,8 @@
 // (docs/node-http2.md#call-shapes), or is refused with one trailers-only HEADERS frame.
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { listen, type Http2Listener } from '../http2/listener.js';
+import type { Duplex } from 'node:stream';
+import { listen, serveConnections, type Http2ConnectionServer, type Http2Listener } from '../http2/listener.js';
 import { formatAddress, type Address } from '../http2/address.js';
 import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType } from './content-type.js';
@@ -12,6 +13,7 @@ import { METADATA_BUDGET_BYTES, rawHeadersSize } from './metadata.js';
 import { ServerCall, callKind, trailersOnly, type CallSettings, type Route } from './server-call.js';
 import { GrpcError, Status } from './status.js';
 import { parseGrpcTimeout } from './timeout.js';
+import { reflectionHandlers, reflectionV1, reflectionV1alpha } from './reflection.js';
 import { methodAliases, type ServiceDefinition, type ServiceHandlers } from './service.js';
 
 export interface ServerOptions {
@@ -28,6 +30,11 @@ export interface ServerOptions {
    * it is disconnected (default 20 s).
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Serve gRPC server reflection (grpc.reflection.v1 and v1alpha) for grpcurl and similar tools, from the
+   * descriptors the added definitions carry (loadProto and generated definitions do). Default false.
+   */
+  reflection?: boolean;
 }
 
 export interface ServerListenOptions {
@@ -47,6 +54,11 @@ export interface Server {
   close(graceMs?: number): Promise<void>;
   /** Cancels every call and closes every connection at once. */
   forceClose(): Promise<void>;
+  /**
+   * Serves gRPC on a connection that arrived some other way, e.g. a yamux stream; over TLS when `tls`
+   * is given (the same options object shares one TLS server).
+   */
+  serveConnection(connection: Duplex, options?: ServerListenOptions): void;
   /** Serves one HTTP/2 stream: for embedding in a node:http2 server of your own. */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: string[]): void;
 }
@@ -60,7 +72,10 @@ export function createServer(options: ServerOptions = {}): Server {
   const maxSend = options.maxSendMessageSize ?? Infinity;
   const routes = new Map<string, Route>();
   const services = new Set<string>();
+  /** Definitions by service name, for reflection. */
+  const definitions = new Map<string, ServiceDefinition[]>();
   const listeners: Http2Listener[] = [];
+  const connectionServers = new Map<TlsServerOptions | undefined, Http2ConnectionServer>();
   const calls = new Set<ServerCall>();
   const settings: CallSettings = {
     maxReceive,
@@ -81,6 +96,8 @@ export function createServer(options: ServerOptions = {}): Server {
       const name = aliases.find((a) => typeof table[a] === 'function');
       const service = method.path.slice(1, method.path.lastIndexOf('/'));
       services.add(service);
+      const seen = definitions.get(service) ?? [];
+      if (!seen.includes(definition)) definitions.set(service, [...seen, definition]);
       if (name === undefined) continue;
       routes.set(method.path, { method, handler: table[name]!, kind: callKind(method) });
     }
@@ -144,6 +161,11 @@ export function createServer(options: ServerOptions = {}): Server {
   }
 
 
+  if (options.reflection) {
+    addService(reflectionV1, reflectionHandlers(() => definitions));
+    addService(reflectionV1alpha, reflectionHandlers(() => definitions));
+  }
+
   return {
     addService,
     handleStream,
@@ -160,18 +182,30 @@ export function createServer(options: ServerOptions = {}): Server {
       listeners.push(listener);
       return formatAddress(listener.address);
     },
+    serveConnection(connection, listenOptions = {}) {
+      let served = connectionServers.get(listenOptions.tls);
+      if (!served) {
+        served = serveConnections({
+          tls: listenOptions.tls,
+          settings: options.settings,
+          onStream: (stream, headers, rawHeaders) => handleStream(stream, headers, rawHeaders),
+        });
+        connectionServers.set(listenOptions.tls, served);
+      }
+      served.serve(connection);
+    },
     async close(graceMs = 5000) {
       closing = true;
       const timer = setTimeout(() => cancelAll(calls, 'the server shut down before the call finished'), Math.max(0, graceMs));
       timer.unref?.();
-      await Promise.all(listeners.map((l) => l.close(graceMs)));
+      await Promise.all([...listeners, ...connectionServers.values()].map((l) => l.close(graceMs)));
       clearTimeout(timer);
       cancelAll(calls, 'the server shut down');
     },
     async forceClose() {
       closing = true;
       cancelAll(calls, 'the server shut down');
-      await Promise.all(listeners.map((l) => l.close(0)));
+      await Promise.all([...listeners, ...connectionServers.values()].map((l) => l.close(0)));
     },
   };
 }

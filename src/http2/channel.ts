@@ -5,6 +5,7 @@ import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { type Address, formatAddress, parseAddress } from './address.js';
 import type { TlsClientOptions } from './tls-options.js';
 import { nodeTlsClientOptions } from './node-tls.js';
@@ -16,6 +17,11 @@ export interface ChannelOptions {
   settings?: http2.Settings;
   /** How long connecting (TCP, TLS and the server's SETTINGS) may take. Default 20 s, as gRPC's. */
   connectTimeoutMs?: number;
+  /**
+   * Opens the connection instead of dialing the target, e.g. a yamux stream (go-plugin's
+   * multiplexing); TLS, when configured, runs inside it. Called once per (re)connect.
+   */
+  createConnection?: () => Duplex;
 }
 
 export interface Channel {
@@ -68,12 +74,12 @@ export function createChannel(target: string | Address, options: ChannelOptions 
   }
 
   function connect(): Promise<ClientHttp2Session> {
-    let socket: net.Socket | undefined;
+    let socket: Duplex | undefined;
     const session = http2.connect(`${scheme}://${authority}`, {
       settings,
       maxSessionMemory: SESSION_MEMORY_MB,
       maxHeaderListPairs: MAX_HEADER_LIST_PAIRS,
-      createConnection: () => (socket = openSocket(address, authority, options.tls)),
+      createConnection: () => (socket = openSocket(address, authority, options.tls, options.createConnection)),
     });
     // Every session needs an 'error' listener, or a peer's reset crashes the process
     // (docs/node-http2.md#missing-error-listeners).
@@ -175,8 +181,10 @@ export function createChannel(target: string | Address, options: ChannelOptions 
   };
 }
 
-function openSocket(address: Address, authority: string, tlsOptions: TlsClientOptions | undefined): net.Socket {
+function openSocket(address: Address, authority: string, tlsOptions: TlsClientOptions | undefined, createConnection?: () => Duplex): Duplex {
   const where = address.kind === 'unix' ? { path: address.path } : { host: address.host, port: address.port };
+  const own = createConnection?.();
+  if (own && !tlsOptions) return own;
   if (!tlsOptions) {
     const socket = net.connect(where);
     if (address.kind === 'tcp') socket.setNoDelay(true);
@@ -184,8 +192,8 @@ function openSocket(address: Address, authority: string, tlsOptions: TlsClientOp
   }
   // SNI must not carry an IP address (RFC 6066 §3); on unix sockets the name to check is localhost.
   const host = address.kind === 'unix' ? 'localhost' : address.host;
-  const socket = tls.connect({ ...where, ...nodeTlsClientOptions(tlsOptions, net.isIP(host) ? undefined : host) });
-  if (address.kind === 'tcp') socket.setNoDelay(true);
+  const socket = tls.connect({ ...(own ? { socket: own } : where), ...nodeTlsClientOptions(tlsOptions, net.isIP(host) ? undefined : host) });
+  if (address.kind === 'tcp' && !own) socket.setNoDelay(true);
   // gRPC needs HTTP/2 negotiated through ALPN; grpc-go >= 1.67 refuses anything else (docs/node-http2.md#tls-and-alpn).
   socket.once('secureConnect', () => {
     if (socket.alpnProtocol !== 'h2') {

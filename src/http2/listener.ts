@@ -4,6 +4,7 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream, Http2Server, Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { type Address, parseAddress } from './address.js';
 import type { TlsServerOptions } from './tls-options.js';
@@ -85,6 +86,55 @@ const GOAWAY_PING_WAIT_MS = 1000;
 
 export async function listen(address: string | Address, options: ListenOptions): Promise<Http2Listener> {
   const target = typeof address === 'string' ? parseAddress(address) : address;
+  const { server, sessions, sockets } = trackedServer(options, target.kind === 'tcp');
+  await bind(server, target);
+  const bound = boundAddress(server, target);
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: bound,
+    get sessions() {
+      return sessions.size;
+    },
+    close(graceMs?: number) {
+      closing ??= shutDown(server, bound, sessions, sockets, graceMs);
+      return closing;
+    },
+  };
+}
+
+/** HTTP/2 (or HTTP/2 over TLS) on connections that arrive some other way than a listening socket. */
+export interface Http2ConnectionServer {
+  /** Serves one connection, e.g. a yamux stream (go-plugin's multiplexing, see docs/protocol.md). */
+  serve(connection: Duplex): void;
+  readonly sessions: number;
+  /** As Http2Listener.close; the connections served are closed too. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function serveConnections(options: ListenOptions): Http2ConnectionServer {
+  const { server, sessions, sockets } = trackedServer(options, false);
+  let closing: Promise<void> | undefined;
+  return {
+    serve(connection) {
+      if (closing) {
+        connection.destroy();
+        return;
+      }
+      // node:http2 and node:tls take any Duplex here; a non-socket one is wrapped (JSStreamSocket).
+      server.emit('connection', connection);
+    },
+    get sessions() {
+      return sessions.size;
+    },
+    close(graceMs?: number) {
+      closing ??= shutDown(server, undefined, sessions, sockets, graceMs);
+      return closing;
+    },
+  };
+}
+
+function trackedServer(options: ListenOptions, tcp: boolean) {
   const settings = { ...DEFAULT_SERVER_SETTINGS, ...options.settings };
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const server = options.tls
@@ -101,7 +151,7 @@ export async function listen(address: string | Address, options: ListenOptions):
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('error', noop);
-    if (target.kind === 'tcp') socket.setNoDelay(true);
+    if (tcp) socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
   });
   if (options.tls) {
@@ -129,21 +179,7 @@ export async function listen(address: string | Address, options: ListenOptions):
     }
     options.onStream(stream, headers, rawHeaders, session as ServerHttp2Session);
   });
-
-  await bind(server, target);
-  const bound = boundAddress(server, target);
-
-  let closing: Promise<void> | undefined;
-  return {
-    address: bound,
-    get sessions() {
-      return sessions.size;
-    },
-    close(graceMs?: number) {
-      closing ??= shutDown(server, bound, sessions, sockets, graceMs);
-      return closing;
-    },
-  };
+  return { server, sessions, sockets };
 }
 
 function createTlsServer(tls: TlsServerOptions, settings: http2.Settings, handshakeTimeoutMs: number): Http2SecureServer {
@@ -190,7 +226,7 @@ function boundAddress(server: Http2Server | Http2SecureServer, target: Address):
 
 async function shutDown(
   server: Http2Server | Http2SecureServer,
-  address: Address,
+  address: Address | undefined,
   sessions: Set<ServerHttp2Session>,
   sockets: Set<Socket>,
   graceMs: number | undefined,
@@ -211,7 +247,7 @@ async function shutDown(
   for (const session of sessions) session.destroy();
   for (const socket of sockets) socket.destroy();
   await Promise.all([...sessions].map((session) => closedEvent(session)));
-  if (address.kind === 'unix') await rm(address.path, { force: true }).catch(noop);
+  if (address?.kind === 'unix') await rm(address.path, { force: true }).catch(noop);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js
 import { createServer, type Server } from '../grpc/server.js';
 import type { ConnInfo } from './internal-services.js';
 import { listenForPlugin, type Transport } from './plugin-listener.js';
+import { createKnocks, type BrokerMuxer } from './multiplex.js';
 import { within } from './within.js';
 
 export interface BrokerOptions {
@@ -17,11 +18,13 @@ export interface BrokerOptions {
   env?: Record<string, string | undefined>;
   maxReceiveMessageSize?: number;
   maxSendMessageSize?: number;
+  /** Multiplexing (go-plugin >= 1.6): broker connections are yamux streams announced by knocks. */
+  muxer?: BrokerMuxer;
 }
 
 export interface BrokerServer {
   readonly id: number;
-  /** `unix` socket path or `127.0.0.1:PORT`. */
+  /** `unix` socket path or `127.0.0.1:PORT`; empty when multiplexed (the stream comes over yamux). */
   readonly address: string;
   close(graceMs?: number): Promise<void>;
 }
@@ -59,6 +62,39 @@ export function createBroker(options: BrokerOptions): Broker {
   const servers = new Set<BrokerServer>();
   const channels = new Set<Channel>();
   let closed = false;
+  const muxer = options.muxer;
+  const knocks = muxer && createKnocks(options.send, () => muxer);
+
+  function serveMultiplexed(id: number, server: Server): BrokerServer {
+    muxer!.route(id, (stream) => server.serveConnection(stream, { tls: options.tls?.().server }));
+    const handle: BrokerServer = {
+      id,
+      address: '',
+      async close(graceMs = 2000) {
+        servers.delete(handle);
+        muxer!.route(id, undefined);
+        await server.close(graceMs);
+      },
+    };
+    servers.add(handle);
+    knocks!.accepted(id);
+    return handle;
+  }
+
+  async function dialMultiplexed(id: number): Promise<Channel> {
+    const clientTls = options.tls?.().client;
+    // Each (re)connect knocks again, as go-plugin's dialer does; the address only names the authority.
+    const channel = createChannel('unix:yamux', { ...(clientTls ? { tls: clientTls } : {}), createConnection: () => knocks!.dial(id) });
+    channels.add(channel);
+    try {
+      await channel.session();
+    } catch (err) {
+      channels.delete(channel);
+      await channel.close();
+      throw new Error(`broker id ${id}: ${(err as Error).message}`, { cause: err });
+    }
+    return channel;
+  }
 
   return {
     nextId() {
@@ -73,6 +109,7 @@ export function createBroker(options: BrokerOptions): Broker {
         maxSendMessageSize: options.maxSendMessageSize,
       });
       await register(server);
+      if (muxer) return serveMultiplexed(id, server);
       let listener;
       try {
         listener = await listenForPlugin(server, { transport: options.transport, env: options.env, tls: options.tls?.().server });
@@ -96,6 +133,7 @@ export function createBroker(options: BrokerOptions): Broker {
     dial(id, dialOptions = {}) {
       if (closed) return Promise.reject(new Error('the broker is closed'));
       checkId(id);
+      if (knocks) return dialMultiplexed(id);
       const timeoutMs = dialOptions.timeoutMs ?? DIAL_TIMEOUT_MS;
       return new Promise<ConnInfo>((resolve, reject) => {
         const ready = pending.get(id);
@@ -126,6 +164,7 @@ export function createBroker(options: BrokerOptions): Broker {
       });
     },
     receive(info) {
+      if (knocks?.receive(info)) return;
       const id = info.serviceId;
       const waiter = waiters.get(id);
       if (waiter) {
@@ -150,6 +189,7 @@ export function createBroker(options: BrokerOptions): Broker {
     },
     async close() {
       closed = true;
+      knocks?.close();
       for (const { timer } of pending.values()) clearTimeout(timer);
       pending.clear();
       await Promise.all([...servers].map((s) => s.close(1000)));

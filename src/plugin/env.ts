@@ -33,6 +33,12 @@ export const PLUGIN_ENV_VARS = Object.freeze([
   PLUGIN_UNIX_SOCKET_GROUP,
 ] as const);
 
+/**
+ * This library's own, not go-plugin's: `1` or `true` starts a plugin in debug mode (no host, cookie check
+ * skipped, reattach configuration printed; see serve's `debug` option).
+ */
+export const GO_PLUGIN_DEBUG = 'GO_PLUGIN_DEBUG';
+
 /** Handshake field 1. Every go-plugin release speaks core version 1. */
 export const CORE_PROTOCOL_VERSION = 1;
 

@@ -13,7 +13,8 @@ import { GrpcError, Status } from '../grpc/status.js';
 import { createQueue } from '../grpc/queue.js';
 import { certificateFromDer, generateCertificate, hostClientTls, hostServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
-import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, PLUGIN_CLIENT_CERT, PLUGIN_MAX_PORT, PLUGIN_MIN_PORT, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
+import { DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, PLUGIN_CLIENT_CERT, PLUGIN_MAX_PORT, PLUGIN_MIN_PORT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
+import { connectHostMuxer } from './multiplex.js';
 import { parseHandshake, type Handshake } from './handshake.js';
 import { createLogLineParser } from './hclog.js';
 import type { Logger } from './logger.js';
@@ -74,7 +75,21 @@ export interface StartPluginOptions {
   maxReceiveMessageSize?: number;
   /** Transport for host-side broker listeners (default unix; tcp on Windows). */
   brokerTransport?: Transport;
+  /** Hears each phase of a launch as it happens, for tools that time and explain it (`go-plugin-ts inspect`). */
+  onLaunchEvent?(event: LaunchEvent): void;
+  /**
+   * gRPC broker multiplexing (go-plugin >= 1.6's GRPCBrokerMultiplex): one connection to the plugin
+   * carries every gRPC connection as a yamux stream. Plugins that do not answer it are refused.
+   * Not with reattach, as in go-plugin.
+   */
+  multiplex?: boolean;
 }
+
+/** A phase of a launch: the process started, it wrote a stdout line (the first is the handshake), the connection is up. */
+export type LaunchEvent =
+  | { phase: 'spawned'; pid: number }
+  | { phase: 'stdout'; line: string }
+  | { phase: 'connected'; tls: boolean };
 
 export interface PluginClient {
   readonly negotiatedVersion: number;
@@ -152,6 +167,9 @@ export async function startPlugin(options: StartPluginOptions): Promise<PluginCl
   if (!Array.isArray(options.versions) || options.versions.length === 0 || options.versions.some((v) => !Number.isSafeInteger(v))) {
     throw new TypeError('versions must list the integer app protocol versions this host speaks');
   }
+  if (options.reattach && options.multiplex) {
+    throw new TypeError('gRPC broker multiplexing is not supported with reattach: leave multiplex off to reattach');
+  }
   if (options.reattach) return reattach(options, options.reattach);
   if (!options.command) throw new TypeError('command is required unless reattach is given');
   return launch(options, options.command);
@@ -174,6 +192,8 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   env[PLUGIN_PROTOCOL_VERSIONS] = options.versions.join(',');
   if (own) env[PLUGIN_CLIENT_CERT] = own.certPem;
   else delete env[PLUGIN_CLIENT_CERT];
+  if (options.multiplex) env[PLUGIN_MULTIPLEX_GRPC] = 'true';
+  else delete env[PLUGIN_MULTIPLEX_GRPC];
 
   installExitHook();
   // Loaded here, not at import: plugins built on this package never spawn and start sooner.
@@ -191,6 +211,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
     throw new PluginStartError(`cannot start plugin ${command}: ${(err as Error).message}`, null, [], { cause: err });
   }
   live.add(child);
+  if (child.pid !== undefined) options.onLaunchEvent?.({ phase: 'spawned', pid: child.pid });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(child);
@@ -219,6 +240,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   const lineSeen = new Promise<string | undefined>((resolve) => (firstLine = resolve));
   let gotLine = false;
   const stdoutDone = readLines(child.stdout!, (line) => {
+    options.onLaunchEvent?.({ phase: 'stdout', line });
     if (!gotLine) {
       gotLine = true;
       firstLine(line);
@@ -271,7 +293,7 @@ async function launch(options: StartPluginOptions, command: string): Promise<Plu
   let serverTls: TlsServerOptions | undefined;
   let pluginCertPem: string | undefined;
   try {
-    handshake = parseHandshake(line, { offeredVersions: options.versions, expectCert: autoMTLS });
+    handshake = parseHandshake(line, { offeredVersions: options.versions, expectCert: autoMTLS, multiplexRequested: options.multiplex === true });
     if (own && handshake.serverCertDer) {
       const pluginCert = certificateFromDer(handshake.serverCertDer, "the plugin's certificate (handshake field 6)");
       pluginCertPem = pluginCert.pem;
@@ -383,8 +405,20 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
   const services = internalServices();
   const maxReceive = options.maxReceiveMessageSize ?? HOST_MAX_MESSAGE_SIZE;
   const target = handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address;
-  const channel = createChannel(target, { connectTimeoutMs: args.connectTimeoutMs, ...(clientTls ? { tls: clientTls } : {}) });
-  await channel.session();
+  // Multiplexed: the main connection and every broker connection are yamux streams on one socket.
+  const muxer = handshake.multiplex ? await connectHostMuxer(handshake.network, handshake.address, args.connectTimeoutMs) : undefined;
+  const channel = createChannel(target, {
+    connectTimeoutMs: args.connectTimeoutMs,
+    ...(clientTls ? { tls: clientTls } : {}),
+    ...(muxer ? { createConnection: () => muxer.openMain() } : {}),
+  });
+  try {
+    await channel.session();
+  } catch (err) {
+    await muxer?.close();
+    throw err;
+  }
+  options.onLaunchEvent?.({ phase: 'connected', tls: clientTls !== undefined });
   const clientOptions = { maxReceiveMessageSize: maxReceive };
 
   // Broker stream: opened at once, errors ignored (go-plugin starts it asynchronously, docs/protocol.md#lifecycle).
@@ -395,6 +429,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
     tls: () => ({ server: serverTls, client: clientTls }),
     transport: options.brokerTransport,
     maxReceiveMessageSize: maxReceive,
+    muxer,
   });
   const brokerClient = createClient(services.broker, channel, clientOptions);
   void (async () => {
@@ -439,7 +474,10 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
       if (args.test) {
         lifetime.abort();
         await broker.close().catch(() => {});
-        await channel.close();
+        // Bounded by a ref'd timer as below: otherwise a script whose last act is this kill() can exit
+        // mid-await with nothing printed after it (seen with go-plugin-ts inspect --reattach).
+        await within(channel.close(), 500);
+        await muxer?.close();
         return;
       }
       // One 2 s budget for Shutdown and the exit together, as go-plugin's Kill: a plugin that never
@@ -451,6 +489,7 @@ async function connect(args: ConnectArgs): Promise<PluginClient> {
       await controller.Shutdown({}, { timeoutMs: Math.max(1, left()) }).catch(() => {});
       lifetime.abort();
       await within(channel.close(), Math.min(500, left()));
+      await within(muxer?.close() ?? Promise.resolve(), Math.min(500, left()));
       const graceful = (await within(Promise.all([exited, args.ioDone ?? Promise.resolve()]).then(() => true), left())) ?? false;
       if (!graceful) {
         options.logger?.warn('plugin failed to exit gracefully', { pid: args.pid });

@@ -3,6 +3,7 @@
 // which ship in the package for other languages and tools.
 import type { BidiStreamMethod, MethodDefinition, ServerStreamMethod, UnaryMethod } from '../grpc/service.js';
 import { camelCase } from '../grpc/service.js';
+import { attachPackagedDescriptors } from '../grpc/packaged-protos.js';
 import { WireWriter, decodeString, readFields } from './wire.js';
 
 export interface ConnInfo {
@@ -135,7 +136,8 @@ function method<Req, Res, RS extends boolean, SS extends boolean>(
 let cache: { broker: BrokerService; controller: ControllerService; stdio: StdioService; health: HealthService } | undefined;
 
 export function internalServices() {
-  cache ??= {
+  if (cache) return cache;
+  cache = {
     broker: { StartStream: method('/plugin.GRPCBroker/StartStream', true, true, connInfoCodec, connInfoCodec) },
     controller: { Shutdown: method('/plugin.GRPCController/Shutdown', false, false, empty, empty) },
     stdio: { StreamStdio: method('/plugin.GRPCStdio/StreamStdio', false, true, empty, stdioDataCodec) },
@@ -144,5 +146,10 @@ export function internalServices() {
       Watch: method('/grpc.health.v1.Health/Watch', false, true, healthRequestCodec, healthResponseCodec),
     },
   };
+  // For reflection only, read from the shipped .proto files when first asked (never at start-up).
+  attachPackagedDescriptors(cache.broker, 'plugin/grpc_broker.proto', 'plugin.GRPCBroker');
+  attachPackagedDescriptors(cache.controller, 'plugin/grpc_controller.proto', 'plugin.GRPCController');
+  attachPackagedDescriptors(cache.stdio, 'plugin/grpc_stdio.proto', 'plugin.GRPCStdio');
+  attachPackagedDescriptors(cache.health, 'grpc/health/v1/health.proto', 'grpc.health.v1.Health');
   return cache;
 }

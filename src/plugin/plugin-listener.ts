@@ -24,7 +24,7 @@ export function defaultTransport(platform: string = process.platform): Transport
   return platform === 'win32' ? 'tcp' : 'unix';
 }
 
-export async function listenForPlugin(server: Server, options: { transport?: Transport; env?: Env; tls?: TlsServerOptions }): Promise<PluginListener> {
+export async function listenForPlugin(server: Pick<Server, 'listen'>, options: { transport?: Transport; env?: Env; tls?: TlsServerOptions }): Promise<PluginListener> {
   const env = options.env ?? process.env;
   const transport = options.transport ?? defaultTransport();
   if (transport === 'tcp') {

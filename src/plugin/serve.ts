@@ -1,12 +1,19 @@
 // The plugin side of go-plugin (docs/protocol.md#lifecycle): cookie, version negotiation,
 // listener, AutoMTLS, internal services, the handshake line, then serving until the host shuts us down.
+import { Console } from 'node:console';
 import { createServer, type Server } from '../grpc/server.js';
+import { tracePhase } from '../grpc/startup-trace.js';
 import { GrpcError, Status } from '../grpc/status.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
-import { generateCertificate, parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
+import { parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
 import { createBroker, type Broker } from './broker.js';
+import { debugMode, defaultProviderAddress, formatReattachInstructions, type DebugOptions } from './debug.js';
+import { generateCertificate } from './early-certificate.js';
 import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
+import type { ReattachConfig } from './host.js';
 import { formatHandshake } from './handshake.js';
+import { parseGoBool } from './go-strconv.js';
+import { createPluginMuxer } from './multiplex.js';
 import type { LogLevel } from './hclog.js';
 import { createLogger, type Logger } from './logger.js';
 import { negotiateVersion } from './negotiate.js';
@@ -17,8 +24,15 @@ import { within } from './within.js';
 
 type Env = Record<string, string | undefined>;
 
+/** What a register function may use besides the server and broker: the plugin's logger and console. */
+export interface RegisterContext {
+  readonly logger: Logger;
+  /** A console whose output goes to the host through the stdio stream. */
+  readonly console: Console;
+}
+
 /** Adds the services of one app protocol version. */
-export type RegisterVersion = (server: Server, broker: Broker) => void | Promise<void>;
+export type RegisterVersion = (server: Server, broker: Broker, context: RegisterContext) => void | Promise<void>;
 
 export interface PluginOptions {
   magicCookieKey: string;
@@ -36,6 +50,8 @@ export interface PluginOptions {
   stdioBufferBytes?: number;
   /** Exit the process after Shutdown, SIGTERM, or a vanished host; exit 1 on a start-up failure (default true). */
   exitProcess?: boolean;
+  /** Serve gRPC server reflection (grpc.reflection.v1 and v1alpha) for grpcurl and `go-plugin-ts call`; on in debug mode. */
+  reflection?: boolean;
   /** Read instead of process.env (tests). */
   env?: Env;
   /**
@@ -50,6 +66,12 @@ export interface PluginOptions {
 export interface ServeOptions extends PluginOptions {
   /** The services per app protocol version, e.g. `{ 5: registerV5, 6: registerV6 }`. */
   versions: Record<number, RegisterVersion>;
+  /**
+   * Debug mode, also on with GO_PLUGIN_DEBUG=1: for a plugin started by hand. Skips the cookie check,
+   * serves the highest version without AutoMTLS and with reflection, prints how hosts reattach, leaves
+   * stdout to the terminal and runs until Ctrl-C (hosts reattached with Test: true do not stop it).
+   */
+  debug?: boolean | DebugOptions;
 }
 
 export interface PluginServer {
@@ -68,6 +90,8 @@ export interface PluginServer {
   close(): Promise<void>;
   /** Settles when serving has stopped. */
   readonly closed: Promise<void>;
+  /** In debug mode: what a host reattaches with. */
+  readonly reattachConfig?: ReattachConfig;
 }
 
 /** The cookie is missing or wrong: the program was run by hand, not by its go-plugin host. */
@@ -103,14 +127,41 @@ export async function serve(options: ServeOptions): Promise<PluginServer> {
     if (served.length === 0 || served.some((v) => !Number.isSafeInteger(v))) {
       throw new TypeError('versions must map at least one integer app protocol version to a register function');
     }
+    tracePhase('serve() called');
+    const debug = debugMode(options.debug, options.env ?? process.env);
+    if (debug) return await serveDebug(options, Math.max(...served), debug);
     const plugin = preparePlugin(options);
+    tracePhase('serve: prepared (cookie, gRPC server, internal services)');
     const negotiated = negotiateVersion(served, plugin.env[PLUGIN_PROTOCOL_VERSIONS]);
     for (const item of negotiated.skipped) plugin.logger.warn('ignoring a PLUGIN_PROTOCOL_VERSIONS item that is not an integer', { item });
-    await options.versions[negotiated.version]!(plugin.server, plugin.broker);
+    await options.versions[negotiated.version]!(plugin.server, plugin.broker, { logger: plugin.logger, console: plugin.stdio.console });
+    tracePhase(`serve: version ${negotiated.version}'s services registered`);
     return await plugin.start(negotiated.version);
   } catch (err) {
     return failStart(err, options.exitProcess ?? true);
   }
+}
+
+async function serveDebug(options: ServeOptions, version: number, debug: DebugOptions): Promise<PluginServer> {
+  // As a host would set it: the cookie matches, and no certificate or version list means no AutoMTLS
+  // and our own choice of version.
+  const env: Env = { ...(options.env ?? process.env), [options.magicCookieKey]: options.magicCookieValue };
+  delete env[PLUGIN_CLIENT_CERT];
+  delete env[PLUGIN_PROTOCOL_VERSIONS];
+  delete env[PLUGIN_MULTIPLEX_GRPC];
+  const plugin = preparePlugin({ ...options, env, reflection: options.reflection ?? true });
+  // Nobody streams stdio from a plugin run by hand: its output belongs on the terminal.
+  const terminal = new Console({ stdout: process.stdout, stderr: process.stderr });
+  await options.versions[version]!(plugin.server, plugin.broker, { logger: plugin.logger, console: terminal });
+  const running = await plugin.start(version, { debug: true });
+  const reattachConfig: ReattachConfig = { protocol: 'grpc', protocolVersion: version, network: running.network, address: running.address, pid: process.pid, test: true };
+  const held = plugin.stdio.drainHeld();
+  plugin.stdio.restore();
+  for (const bytes of held) process.stdout.write(bytes);
+  const text = formatReattachInstructions(reattachConfig, debug.providerAddress ?? defaultProviderAddress());
+  if (debug.print) debug.print(text);
+  else process.stdout.write(text);
+  return { ...running, console: terminal, reattachConfig };
 }
 
 function failStart(err: unknown, exitProcess: boolean): never {
@@ -120,24 +171,35 @@ function failStart(err: unknown, exitProcess: boolean): never {
   process.exit(1);
 }
 
+export interface StartMode {
+  /** Debug mode: no handshake line, Ctrl-C stops the plugin. */
+  debug?: boolean;
+  /** Served inside another program (testPlugin): no signal handlers, no parent watch. */
+  inProcess?: boolean;
+}
+
 export interface PreparedPlugin {
   readonly env: Env;
   readonly server: Server;
   readonly broker: Broker;
   readonly logger: Logger;
   readonly stdio: StdioRouter;
-  start(version: number): Promise<PluginServer>;
+  /** Listens and prints the handshake; in debug mode prints nothing and stops on Ctrl-C. */
+  start(version: number, mode?: StartMode): Promise<PluginServer>;
 }
 
-/** Everything up to listening: synchronous, so the seed API can throw MagicCookieError at once. */
-export function preparePlugin(options: PluginOptions): PreparedPlugin {
+/**
+ * Everything up to listening: synchronous, so the seed API can throw MagicCookieError at once.
+ * `internals.stdio` replaces the process-wide capture (testPlugin serves inside the test's process).
+ */
+export function preparePlugin(options: PluginOptions, internals: { stdio?: StdioRouter } = {}): PreparedPlugin {
   const env = options.env ?? process.env;
   checkMagicCookie(options.magicCookieKey, options.magicCookieValue, env);
   const exitProcess = options.exitProcess ?? true;
   const maxReceive = options.maxReceiveMessageSize ?? DEFAULT_PLUGIN_MAX_MESSAGE_SIZE;
-  const stdio = captureStdio({ bufferBytes: options.stdioBufferBytes });
+  const stdio = internals.stdio ?? captureStdio({ bufferBytes: options.stdioBufferBytes });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info', write: (line) => stdio.writeStderr(line + '\n') });
-  const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize });
+  const server = createServer({ maxReceiveMessageSize: maxReceive, maxSendMessageSize: options.maxSendMessageSize, reflection: options.reflection });
   // The key pair is made on libuv's thread pool while the services are registered (AutoMTLS,
   // docs/protocol.md#automtls).
   const ownCertificate = env[PLUGIN_CLIENT_CERT] ? generateCertificate() : undefined;
@@ -145,6 +207,8 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   const services = internalServices();
   const lifetime = new AbortController();
   let tls: { server?: TlsServerOptions; client?: TlsClientOptions } = {};
+  // The host asked for one yamux connection (go-plugin >= 1.6; see docs/protocol.md#multiplexing).
+  const muxer = parseGoBool(env[PLUGIN_MULTIPLEX_GRPC] ?? '') ? createPluginMuxer((stream) => server.serveConnection(stream, { tls: tls.server })) : undefined;
 
   // Broker: ConnInfo messages to the host go out on the StartStream call the host opened.
   const outgoing: ConnInfo[] = [];
@@ -159,6 +223,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     env,
     maxReceiveMessageSize: maxReceive,
     maxSendMessageSize: options.maxSendMessageSize,
+    muxer,
   });
 
   server.addService(services.health, {
@@ -214,7 +279,10 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
   let parentWatch: NodeJS.Timeout | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  const onSigint = () => {};
+  let debugging = false;
+  const onSigint = () => {
+    if (debugging) void stop('interrupted (Ctrl-C) in debug mode', 0);
+  };
   const onSigterm = () => void stop('SIGTERM', 0);
   const onExit = () => listener?.cleanup();
 
@@ -224,6 +292,7 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
       lifetime.abort();
       await broker.close().catch(() => {});
       await server.close(SHUTDOWN_GRACE_MS).catch(() => {});
+      await muxer?.close().catch(() => {});
       listener?.cleanup();
       if (parentWatch) clearInterval(parentWatch);
       process.off('SIGINT', onSigint);
@@ -257,15 +326,10 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
     },
   });
 
-  if (env[PLUGIN_MULTIPLEX_GRPC]) {
-    // Without yamux we cannot serve such a host; the host refuses the connection with
-    // ErrGRPCBrokerMuxNotSupported instead of hanging (docs/protocol.md#multiplexing).
-    logger.warn('the host asked for gRPC broker multiplexing (PLUGIN_MULTIPLEX_GRPC), which this plugin does not support');
-  }
-
-  async function start(version: number): Promise<PluginServer> {
+  async function start(version: number, mode: StartMode = {}): Promise<PluginServer> {
     if (started) throw new Error('the plugin server was already started');
     started = true;
+    debugging = mode.debug === true;
     let certDer: Uint8Array | undefined;
     const hostCert = env[PLUGIN_CLIENT_CERT];
     if (hostCert !== undefined && hostCert !== '') {
@@ -273,23 +337,29 @@ export function preparePlugin(options: PluginOptions): PreparedPlugin {
       const own = await ownCertificate!;
       tls = { server: pluginServerTls(own, host.pem), client: pluginClientTls(own, host.pem) };
       certDer = own.certDer;
+      tracePhase('serve: certificate ready');
     }
-    listener = await listenForPlugin(server, { transport: options.transport, env, tls: tls.server });
+    listener = await listenForPlugin(muxer ?? server, { transport: options.transport, env, tls: tls.server });
+    tracePhase('serve: listening');
 
-    // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good,
-    // docs/protocol.md#shutdown-and-signals).
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigterm);
+    // Served inside a test's process (testPlugin), the process and its signals are not the plugin's.
+    if (!mode.inProcess) {
+      // Ctrl-C reaches host and plugin alike; the host decides (Go plugins ignore SIGINT for good,
+      // docs/protocol.md#shutdown-and-signals).
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigterm);
+      // Exit when the host has gone, so a SIGKILLed host leaves no orphan (go-plugin#210).
+      const parent = process.ppid;
+      parentWatch = setInterval(() => {
+        if (process.ppid !== parent) void stop('the host process exited', 0);
+      }, PARENT_POLL_MS);
+      parentWatch.unref();
+    }
     process.on('exit', onExit);
-    // Exit when the host has gone, so a SIGKILLed host leaves no orphan (go-plugin#210).
-    const parent = process.ppid;
-    parentWatch = setInterval(() => {
-      if (process.ppid !== parent) void stop('the host process exited', 0);
-    }, PARENT_POLL_MS);
-    parentWatch.unref();
 
-    const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer });
-    stdio.writeStdout(line);
+    const line = formatHandshake({ appVersion: version, network: listener.network, address: listener.address, protocol: 'grpc', serverCertDer: certDer, multiplex: muxer !== undefined });
+    if (!debugging) stdio.writeStdout(line);
+    tracePhase('serve: handshake written');
     markPluginStarted();
     logger.debug('plugin serving', { version, network: listener.network, address: listener.address, autoMTLS: certDer !== undefined });
     return {

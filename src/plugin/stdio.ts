@@ -49,17 +49,14 @@ export function captureStdio(options: { bufferBytes?: number } = {}): StdioRoute
   const realStderr = stderr.write.bind(stderr) as WriteFn;
   const originalStdoutWrite = stdout.write;
   const originalStderrWrite = stderr.write;
-  const queue: StdioQueue = createStdioQueue({ maxBytes: options.bufferBytes ?? DEFAULT_STDIO_BUFFER_BYTES });
-  let listener: { wake(): void; signal: AbortSignal } | undefined;
-
-  const route = (channel: StdioChannel, bytes: Uint8Array) => {
-    if (channel === 'stderr' && (!listener || listener.signal.aborted)) {
-      realStderr(bytes);
-      return;
-    }
-    queue.push(channel, bytes);
-    listener?.wake();
-  };
+  const originalConsole = new Map<string, unknown>();
+  const globalConsole = globalThis.console as unknown as Record<string, unknown>;
+  const { router, route } = createRouter(realStdout, realStderr, options.bufferBytes, () => {
+    stdout.write = originalStdoutWrite;
+    stderr.write = originalStderrWrite;
+    for (const [name, fn] of originalConsole) globalConsole[name] = fn;
+    if (active === router) active = undefined;
+  });
 
   const patch = (channel: StdioChannel): WriteFn =>
     function write(chunk, encoding, cb) {
@@ -73,6 +70,41 @@ export function captureStdio(options: { bufferBytes?: number } = {}): StdioRoute
   stdout.write = patch('stdout') as typeof stdout.write;
   stderr.write = patch('stderr') as typeof stderr.write;
 
+  for (const name of CONSOLE_METHODS) {
+    const method = (router.console as unknown as Record<string, unknown>)[name];
+    if (typeof method !== 'function') continue;
+    originalConsole.set(name, globalConsole[name]);
+    globalConsole[name] = method.bind(router.console);
+  }
+  active = router;
+  return router;
+}
+
+/**
+ * A router that patches nothing: `console` and the stream work as under captureStdio, and the "real"
+ * stdout and stderr are the given functions. For plugins served inside another program (testPlugin).
+ */
+export function createStdioRouter(write: { stdout(bytes: Uint8Array): void; stderr(bytes: Uint8Array): void }, options: { bufferBytes?: number } = {}): StdioRouter {
+  const wrap = (fn: (bytes: Uint8Array) => void): WriteFn => (chunk) => {
+    fn(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    return true;
+  };
+  return createRouter(wrap(write.stdout), wrap(write.stderr), options.bufferBytes, () => {}).router;
+}
+
+function createRouter(realStdout: WriteFn, realStderr: WriteFn, bufferBytes: number | undefined, restore: () => void): { router: StdioRouter; route(channel: StdioChannel, bytes: Uint8Array): void } {
+  const queue: StdioQueue = createStdioQueue({ maxBytes: bufferBytes ?? DEFAULT_STDIO_BUFFER_BYTES });
+  let listener: { wake(): void; signal: AbortSignal } | undefined;
+
+  const route = (channel: StdioChannel, bytes: Uint8Array) => {
+    if (channel === 'stderr' && (!listener || listener.signal.aborted)) {
+      realStderr(bytes);
+      return;
+    }
+    queue.push(channel, bytes);
+    listener?.wake();
+  };
+
   const sink = (channel: StdioChannel) =>
     new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -81,14 +113,6 @@ export function captureStdio(options: { bufferBytes?: number } = {}): StdioRoute
       },
     });
   const routedConsole = new Console({ stdout: sink('stdout'), stderr: sink('stderr') });
-  const originalConsole = new Map<string, unknown>();
-  const globalConsole = globalThis.console as unknown as Record<string, unknown>;
-  for (const name of CONSOLE_METHODS) {
-    const method = (routedConsole as unknown as Record<string, unknown>)[name];
-    if (typeof method !== 'function') continue;
-    originalConsole.set(name, globalConsole[name]);
-    globalConsole[name] = method.bind(routedConsole);
-  }
 
   const router: StdioRouter = {
     writeStdout: (text) => void realStdout(text),
@@ -134,15 +158,9 @@ export function captureStdio(options: { bufferBytes?: number } = {}): StdioRoute
     drainHeld() {
       return queue.drain().filter((c) => c.channel === 'stdout').map((c) => c.data);
     },
-    restore() {
-      stdout.write = originalStdoutWrite;
-      stderr.write = originalStderrWrite;
-      for (const [name, fn] of originalConsole) globalConsole[name] = fn;
-      if (active === router) active = undefined;
-    },
+    restore,
   };
-  active = router;
-  return router;
+  return { router, route };
 }
 
 /**

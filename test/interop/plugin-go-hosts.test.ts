@@ -143,16 +143,6 @@ describe('TS plugin under the newest go-plugin host: stdio, logs, reattach, sock
     }
   });
 
-  it('refuses a host that asks for multiplexing with a clear error instead of hanging', async () => {
-    const began = Date.now();
-    const result = await host('modern', ['-multiplex', '-scenario', 'start'], {}, 30_000);
-    assert.equal(result.timedOut, false);
-    const start = step(result, 'start');
-    assert.equal(start.ok, false);
-    assert.match(String(start.error), /multiplex/i);
-    assert.ok(Date.now() - began < 20_000);
-  });
-
   it('tells a person who runs it by hand that it is a plugin, and exits 1', () => {
     const run = spawnSync(PLUGIN, [], { encoding: 'utf8', env: { ...process.env, TEST_PLUGIN_MAGIC_COOKIE: '' }, timeout: 30_000 });
     assert.equal(run.status, 1);

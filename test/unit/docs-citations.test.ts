@@ -53,7 +53,7 @@ describe('citations of docs/ in the repo', () => {
     for (const file of SCANNED.flatMap((p) => files(join(root, p)))) {
       if (!/\.(ts|mts|cts|mjs|cjs|js|go|md|sh)$/.test(file)) continue;
       const text = readFileSync(file, 'utf8');
-      for (const match of text.matchAll(/\bdocs\/([a-z0-9-]+\.md)(?:#([a-z0-9_-]+))?/g)) {
+      for (const match of text.matchAll(/(?<![\w/.-])docs\/([a-z0-9-]+\.md)(?:#([a-z0-9_-]+))?/g)) {
         const doc = `docs/${match[1]}`;
         checked++;
         const where = `${relative(root, file)}: ${match[0]}`;

@@ -1,0 +1,61 @@
+// proto/terraform/tfplugin{5,6}.proto are written here, comments in our own words; their names,
+// numbers and types must be exactly terraform-plugin-go v0.31.0's (protocol 5.11 and 6.11), which
+// the test downloads through the Go module proxy and compares field by field.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { protoFile, providerService } from '../../src/terraform/protocol.ts';
+import { goCommand } from './go-tools.ts';
+
+const UPSTREAM = 'github.com/hashicorp/terraform-plugin-go@v0.31.0';
+
+/** The protocol's facts only: names, numbers, types, labels, nesting; no comments or options. */
+function shape(file: string, pkg: string): unknown {
+  const root = new protobuf.Root();
+  root.loadSync(file, { keepCase: true });
+  root.resolveAll();
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(node).sort()) {
+      if (key === 'comment' || key === 'comments' || key === 'options') continue;
+      out[key] = strip((node as Record<string, unknown>)[key]);
+    }
+    return out;
+  };
+  return strip((root.toJSON().nested as Record<string, unknown>)[pkg]);
+}
+
+describe('tfplugin protocol definitions', () => {
+  let upstream: string;
+  before(() => {
+    const env = { ...process.env, GOFLAGS: '-mod=mod', GOWORK: 'off', GOTOOLCHAIN: 'local' };
+    const out = spawnSync(goCommand(), ['mod', 'download', '-json', UPSTREAM], { encoding: 'utf8', env, timeout: 300_000 });
+    assert.equal(out.status, 0, `go mod download ${UPSTREAM} failed: ${out.stderr}${out.stdout}`);
+    upstream = (JSON.parse(out.stdout) as { Dir: string }).Dir;
+  });
+
+  for (const version of [5, 6] as const) {
+    it(`tfplugin${version}.proto matches terraform-plugin-go's protocol ${version}.11 message for message`, () => {
+      const ours = shape(protoFile(version), `tfplugin${version}`);
+      const theirs = shape(join(upstream, `tfprotov${version}/internal/tfplugin${version}/tfplugin${version}.proto`), `tfplugin${version}`);
+      assert.deepEqual(ours, theirs);
+    });
+  }
+
+  it('serves the method names each protocol uses', () => {
+    const v5 = Object.keys(providerService(5));
+    const v6 = Object.keys(providerService(6));
+    for (const name of ['GetSchema', 'PrepareProviderConfig', 'ValidateResourceTypeConfig', 'ValidateDataSourceConfig', 'Configure', 'Stop']) {
+      assert.ok(v5.includes(name), name);
+    }
+    for (const name of ['GetProviderSchema', 'ValidateProviderConfig', 'ValidateResourceConfig', 'ValidateDataResourceConfig', 'ConfigureProvider', 'StopProvider']) {
+      assert.ok(v6.includes(name), name);
+    }
+    assert.equal(providerService(6).GetProviderSchema!.path, '/tfplugin6.Provider/GetProviderSchema');
+    assert.equal(providerService(5).GetSchema!.path, '/tfplugin5.Provider/GetSchema');
+  });
+});
