@@ -121,5 +121,6 @@ await serveProvider(
     dataSources: { localfile_file: fileData, localfile_directory: directory },
     functions: { sha256: sha256Function },
   },
-  { protocolVersions: versions },
+  // `--debug` (or GO_PLUGIN_DEBUG=1) serves it by hand and prints TF_REATTACH_PROVIDERS for this address.
+  { protocolVersions: versions, providerAddress: 'registry.terraform.io/example/localfile' },
 );
