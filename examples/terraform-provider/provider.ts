@@ -113,7 +113,8 @@ const sha256Function = providerFunction({
 
 const versions = process.env.LOCALFILE_PROTOCOL ? [Number(process.env.LOCALFILE_PROTOCOL) as 5 | 6] : undefined;
 
-await serveProvider(
+// No top-level await: the single-executable build (README, "Writing a Terraform provider") is CommonJS.
+serveProvider(
   {
     schema: s.of({ attributes: { root: s.string({ optional: true, description: 'Base directory for relative paths (default: the working directory).' }) } }),
     configure: (config) => ({ root: typeof config.root === 'string' ? config.root : process.cwd() }) satisfies Client,
@@ -121,5 +122,9 @@ await serveProvider(
     dataSources: { localfile_file: fileData, localfile_directory: directory },
     functions: { sha256: sha256Function },
   },
-  { protocolVersions: versions },
-);
+  // `--debug` (or GO_PLUGIN_DEBUG=1) serves it by hand and prints TF_REATTACH_PROVIDERS for this address.
+  { protocolVersions: versions, providerAddress: 'registry.terraform.io/example/localfile' },
+).catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -5,7 +5,7 @@
 // answer UNIMPLEMENTED, as a provider built on an older minor version does; hosts expect that.
 import { isLogLevel, type LogLevel } from './core.js';
 import { createLogger, type Logger } from './core.js';
-import { serve, type PluginServer, type ServeOptions } from './core.js';
+import { GO_PLUGIN_DEBUG, serve, type PluginServer, type ServeOptions } from './core.js';
 import { providerService, type ProtocolVersion } from './protocol.js';
 import type { ProviderDefinition } from './provider.js';
 import { createProviderRpc, type ProviderRpc } from './rpc.js';
@@ -21,6 +21,16 @@ export interface ServeProviderOptions extends Pick<ServeOptions, 'transport' | '
   protocolVersions?: ProtocolVersion[];
   /** Default: TF_LOG_PROVIDER, else TF_LOG, else info. */
   logLevel?: LogLevel;
+  /**
+   * Debug mode, for a provider started by hand (under a debugger): serves without Terraform, prints
+   * the TF_REATTACH_PROVIDERS to export, and runs until Ctrl-C. Default: on when the command line has
+   * `--debug` (terraform-plugin-framework's convention) or GO_PLUGIN_DEBUG=1; `false` turns both off.
+   */
+  debug?: boolean;
+  /** The provider's source address, TF_REATTACH_PROVIDERS' key: the `source` configurations give it, in full (`registry.terraform.io/acme/kv`). */
+  providerAddress?: string;
+  /** Where `--debug` is looked for (default process.argv). */
+  argv?: readonly string[];
 }
 
 export async function serveProvider(definition: ProviderDefinition<any>, options: ServeProviderOptions = {}): Promise<PluginServer> {
@@ -41,7 +51,15 @@ export async function serveProvider(definition: ProviderDefinition<any>, options
     exitProcess: options.exitProcess,
     env,
     logger,
+    debug: debugRequested(options, env) ? { providerAddress: options.providerAddress } : false,
   });
+}
+
+function debugRequested(options: ServeProviderOptions, env: Record<string, string | undefined>): boolean {
+  if (options.debug !== undefined) return options.debug;
+  if ((options.argv ?? process.argv).slice(2).includes('--debug')) return true;
+  const flag = env[GO_PLUGIN_DEBUG]?.trim().toLowerCase();
+  return flag === '1' || flag === 'true';
 }
 
 function handlers(rpc: ProviderRpc, version: ProtocolVersion): Record<string, (request: any) => unknown> {

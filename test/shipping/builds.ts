@@ -40,13 +40,13 @@ export function buildBundle(entry: string, outFile: string, format: 'esm' | 'cjs
 
 /**
  * A Node single executable application (https://nodejs.org/docs/latest-v20.x/api/single-executable-applications.html):
- * a CommonJS bundle, its blob with a code cache, injected into a copy of this node with postject.
+ * a CommonJS bundle, its blob with a code cache and `assets` (name -> file), injected into a copy of this node with postject.
  */
-export function buildSea(entry: string, dir: string, name = 'plugin-sea'): string {
+export function buildSea(entry: string, dir: string, name = 'plugin-sea', assets: Record<string, string> = {}): string {
   const script = buildBundle(entry, join(dir, `${name}.cjs`), 'cjs');
   const blob = join(dir, `${name}.blob`);
   const config = join(dir, `${name}.sea.json`);
-  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+  writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
   run(process.execPath, ['--experimental-sea-config', config], dir);
   const executable = join(dir, name);
   copyFileSync(process.execPath, executable);

@@ -1,15 +1,18 @@
 // examples/terraform-provider under real hosts built by go-tools.ts, Terraform v1.5.7 and OpenTofu,
 // installed from a filesystem mirror with `init`, through every step of a resource's life on
 // protocols 6 and 5. Terraform 1.5.7 has no provider functions; OpenTofu calls the example's here,
-// and functions.test.ts calls them through our own host.
+// and functions.test.ts calls them through our own host. On protocol 6 the mirror holds the provider
+// as README "Writing a Terraform provider" ships it: one Node single executable, nothing beside it; on
+// protocol 5 a launcher script that runs the source with tsx.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPENTOFU_VERSION, terraformBinary, tofuBinary } from './go-tools.ts';
+import { buildProviderSea } from './provider-sea.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = 'example.com/test/localfile';
@@ -20,6 +23,16 @@ interface Run {
   stdout: string;
   stderr: string;
 }
+
+let seaDir: string | undefined;
+let sea: string | undefined;
+/** The example provider as a Node single executable, built once for every host. */
+function providerSea(): string {
+  seaDir ??= mkdtempSync(join(tmpdir(), 'tf-e2e-sea-'));
+  sea ??= buildProviderSea(seaDir);
+  return sea;
+}
+after(() => seaDir && rmSync(seaDir, { recursive: true, force: true }));
 
 const hosts = [
   { name: 'Terraform v1.5.7', binary: terraformBinary, functions: false },
@@ -110,12 +123,13 @@ for (const host of hosts) for (const protocol of [6, 5] as const) {
         work = join(root, 'work');
         files = join(root, 'files');
         mkdirSync(work);
-        // The provider as a filesystem mirror holds it (unpacked layout): one executable launcher.
+        // The provider as a filesystem mirror holds it (unpacked layout): one executable.
         const dir = join(root, 'mirror', SOURCE, VERSION, 'linux_amd64');
         mkdirSync(dir, { recursive: true });
-        const launcher = join(dir, `terraform-provider-localfile_v${VERSION}`);
-        writeFileSync(launcher, `#!/bin/sh\ncd '${repo}' && exec '${process.execPath}' --import tsx examples/terraform-provider/provider.ts "$@"\n`);
-        chmodSync(launcher, 0o755);
+        const executable = join(dir, `terraform-provider-localfile_v${VERSION}`);
+        if (protocol === 6) copyFileSync(providerSea(), executable);
+        else writeFileSync(executable, `#!/bin/sh\ncd '${repo}' && exec '${process.execPath}' --import tsx examples/terraform-provider/provider.ts "$@"\n`);
+        chmodSync(executable, 0o755);
         cliConfig = join(root, 'cli.tfrc');
         writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = "${join(root, 'mirror')}"\n  }\n}\n`);
         writeFileSync(join(work, 'main.tf'), mainTf(files, functionsTf(host.functions)));
@@ -126,6 +140,15 @@ for (const host of hosts) for (const protocol of [6, 5] as const) {
     after(() => {
       if (root) rmSync(root, { recursive: true, force: true });
     });
+
+    if (protocol === 6) {
+      it('has one file in the mirror: an executable, with no node_modules beside it or above it', () => {
+        const dir = join(root, 'mirror', SOURCE, VERSION, 'linux_amd64');
+        assert.deepEqual(readdirSync(dir), [`terraform-provider-localfile_v${VERSION}`]);
+        assert.deepEqual([...readFileSync(join(dir, `terraform-provider-localfile_v${VERSION}`)).subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46]); // ELF, not a script
+        for (let d = dir; dirname(d) !== d; d = dirname(d)) assert.ok(!existsSync(join(d, 'node_modules')), `${d} has a node_modules`);
+      });
+    }
 
     it('init installs the provider from the filesystem mirror', async () => {
       const run = await tf(['init']);
