@@ -41,7 +41,7 @@ for (const protocol of [6, 5] as const) {
             `provider "localfile" {\n  root = "${join(root, 'files')}"\n}\n` +
             `resource "localfile_file" "a" {\n  path    = "a.txt"\n  content = "hello"\n}\n`,
         );
-        const env = { ...process.env, LOCALFILE_PROTOCOL: String(protocol) };
+        const env: NodeJS.ProcessEnv = { ...process.env, LOCALFILE_PROTOCOL: String(protocol) };
         for (const name of Object.keys(env)) if (name.startsWith('TF_') || name.startsWith('PLUGIN_') || name === 'GO_PLUGIN_DEBUG') delete env[name];
         provider = spawn(process.execPath, ['--import', 'tsx', 'examples/terraform-provider/provider.ts', '--debug'], { cwd: repo, env });
         provider.stderr.on('data', (c) => (output += c));
