@@ -1,6 +1,6 @@
 // Command-line options shared by inspect and call: how to reach the plugin as a host would.
 import { KNOWN_HOSTS, type KnownHost } from '../plugin/env.js';
-import type { ReattachConfig, StartPluginOptions } from '../plugin/host.js';
+import type { ReattachConfig, StartPluginOptions } from '../plugin/host/start.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';

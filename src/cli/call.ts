@@ -6,7 +6,7 @@ import { createClient } from '../grpc/client.js';
 import type { MethodDefinition } from '../grpc/service.js';
 import { Metadata } from '../grpc/metadata.js';
 import { GrpcError, statusName } from '../grpc/status.js';
-import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
+import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host/start.js';
 import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
 import { checkFields, findMethod, jsonMethod, schemaFromProto, schemaFromReflection, type Schema } from './schema.js';
 

@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
-import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
+import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host/start.js';
 import type { Logger } from '../plugin/logger.js';
 import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
 import { describeHandshake, diagnose, type Diagnosis, type HandshakeField } from './diagnose.js';

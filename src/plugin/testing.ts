@@ -5,10 +5,10 @@
 // spawn or a handshake line to parse.
 import { createLogLineParser, type LogFields, type LogLevel } from './hclog.js';
 import { createLogger } from './logger.js';
-import { startPlugin, type PluginClient } from './host.js';
+import { startPlugin, type PluginClient } from './host/start.js';
 import { PLUGIN_UNIX_SOCKET_DIR } from './env.js';
-import { preparePlugin, type PluginOptions, type PluginServer, type RegisterVersion } from './serve.js';
-import { createStdioRouter } from './stdio.js';
+import { preparePlugin, type PluginOptions, type PluginServer, type RegisterVersion } from './serve/serve.js';
+import { createStdioRouter } from './serve/stdio.js';
 
 export interface TestPluginOptions extends Partial<Pick<PluginOptions, 'magicCookieKey' | 'magicCookieValue' | 'transport' | 'maxReceiveMessageSize' | 'maxSendMessageSize' | 'stdioBufferBytes' | 'reflection'>> {
   /** The plugin's register functions per app protocol version, as given to serve(). */

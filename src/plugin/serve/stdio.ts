@@ -13,7 +13,7 @@
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import { createStdioQueue, type StdioChannel, type StdioQueue } from './stdio-buffer.js';
-import type { StdioData } from './internal-services.js';
+import type { StdioData } from '../internal-services.js';
 
 export const DEFAULT_STDIO_BUFFER_BYTES = 1024 * 1024;
 

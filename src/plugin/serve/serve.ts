@@ -1,26 +1,26 @@
 // The plugin side of go-plugin (docs/protocol.md#lifecycle): cookie, version negotiation,
 // listener, AutoMTLS, internal services, the handshake line, then serving until the host shuts us down.
 import { Console } from 'node:console';
-import { createServer, type Server } from '../grpc/server.js';
-import { tracePhase } from '../grpc/startup-trace.js';
-import { GrpcError, Status } from '../grpc/status.js';
-import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
-import { parseCertificatePem, pluginClientTls, pluginServerTls } from '../tls/index.js';
-import { createBroker, type Broker } from './broker.js';
+import { createServer, type Server } from '../../grpc/server.js';
+import { tracePhase } from '../../grpc/startup-trace.js';
+import { GrpcError, Status } from '../../grpc/status.js';
+import type { TlsClientOptions, TlsServerOptions } from '../../http2/tls-options.js';
+import { parseCertificatePem, pluginClientTls, pluginServerTls } from '../../tls/index.js';
+import { createBroker, type Broker } from '../broker.js';
 import { debugMode, defaultProviderAddress, formatReattachInstructions, type DebugOptions } from './debug.js';
 import { generateCertificate } from './early-certificate.js';
-import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from './env.js';
-import type { ReattachConfig } from './host.js';
-import { formatHandshake } from './handshake.js';
-import { parseGoBool } from './go-strconv.js';
-import { createPluginMuxer } from './multiplex.js';
-import type { LogLevel } from './hclog.js';
-import { createLogger, type Logger } from './logger.js';
-import { negotiateVersion } from './negotiate.js';
-import { internalServices, type ConnInfo, type HealthCheckResponse } from './internal-services.js';
-import { listenForPlugin, type PluginListener, type Transport } from './plugin-listener.js';
+import { PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS } from '../env.js';
+import type { ReattachConfig } from '../host/start.js';
+import { formatHandshake } from '../handshake.js';
+import { parseGoBool } from '../go-strconv.js';
+import { createPluginMuxer } from '../multiplex.js';
+import type { LogLevel } from '../hclog.js';
+import { createLogger, type Logger } from '../logger.js';
+import { negotiateVersion } from '../negotiate.js';
+import { internalServices, type ConnInfo, type HealthCheckResponse } from '../internal-services.js';
+import { listenForPlugin, type PluginListener, type Transport } from '../plugin-listener.js';
 import { captureStdio, markPluginStarted, type StdioRouter } from './stdio.js';
-import { within } from './within.js';
+import { within } from '../within.js';
 
 type Env = Record<string, string | undefined>;
 
