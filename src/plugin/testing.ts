@@ -7,7 +7,8 @@ import { createLogLineParser, type LogFields, type LogLevel } from './hclog.js';
 import { createLogger } from './logger.js';
 import { startPlugin, type PluginClient } from './host/start.js';
 import { PLUGIN_UNIX_SOCKET_DIR } from './env.js';
-import { preparePlugin, type PluginOptions, type PluginServer, type RegisterVersion } from './serve/serve.js';
+import { preparePlugin } from './serve/prepare.js';
+import type { PluginOptions, PluginServer, RegisterVersion } from './serve/options.js';
 import { createStdioRouter } from './serve/stdio.js';
 
 export interface TestPluginOptions extends Partial<Pick<PluginOptions, 'magicCookieKey' | 'magicCookieValue' | 'transport' | 'maxReceiveMessageSize' | 'maxSendMessageSize' | 'stdioBufferBytes' | 'reflection'>> {
