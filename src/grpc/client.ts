@@ -1,5 +1,6 @@
 // The gRPC client: one HTTP/2 stream per call on a shared Channel (src/http2), read in the order
 // 'response' → 'data' → 'trailers' → 'close' (docs/node-http2.md#call-shapes).
+import { errorMessage } from '../errors.js';
 import http2 from 'node:http2';
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { createChannel, type Channel, type ChannelOptions } from '../http2/channel.js';
@@ -238,9 +239,9 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       } catch (err) {
         if (statusFromRequestError((err as NodeJS.ErrnoException).code) === Status.UNAVAILABLE) {
           config.channel.retire(session);
-          finish(new GrpcError(Status.UNAVAILABLE, `cannot start the call on ${config.channel.target}: ${(err as Error).message}`, { cause: err }));
+          finish(new GrpcError(Status.UNAVAILABLE, `cannot start the call on ${config.channel.target}: ${errorMessage(err)}`, { cause: err }));
         } else {
-          finish(new GrpcError(Status.INTERNAL, `cannot start the call: ${(err as Error).message}`, { cause: err }));
+          finish(new GrpcError(Status.INTERNAL, `cannot start the call: ${errorMessage(err)}`, { cause: err }));
         }
         return;
       }

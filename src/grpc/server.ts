@@ -1,6 +1,7 @@
 // The gRPC server: calls arrive as node:http2 streams from src/http2 listeners; the request headers are
 // checked and routed here, and each call runs as a ServerCall (server-call.ts) on the core stream API
 // (docs/node-http2.md#call-shapes), or is refused with one trailers-only HEADERS frame.
+import { noop } from '../noop.js';
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -233,6 +234,5 @@ function respondPlain(stream: ServerHttp2Stream, status: number, text: string): 
   stream.resume();
 }
 
-function noop(): void {}
 
 export type { Address };

@@ -4,17 +4,18 @@
 //   1|6|unix|/tmp/plugin2851617041|grpc|MIICTzCCAbCg…      core|app|network|address|protocol|cert
 //   1|1|unix|/tmp/plugin88123|grpc||true                   …|multiplexing (only when asked)
 
+import { errorMessage } from '../errors.js';
 import { CORE_PROTOCOL_VERSION, PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC } from './env.js';
-import { decodeBase64, encodeBase64 } from '../grpc/base64.js';
+import { decodeBase64, encodeBase64 } from '../encoding/base64.js';
 import { parseGoBool, parseGoInt } from './go-strconv.js';
 
-export type HandshakeNetwork = 'unix' | 'tcp';
+import type { Network } from './network.js';
 
 /** What a plugin announces. */
 export interface HandshakeFields {
   /** The negotiated app protocol version (see negotiateVersion). */
   appVersion: number;
-  network: HandshakeNetwork;
+  network: Network;
   /** A socket path, or `127.0.0.1:PORT`. */
   address: string;
   /** Only gRPC is implemented; netrpc is Go-only. */
@@ -32,7 +33,7 @@ export interface HandshakeFields {
 export interface Handshake {
   coreVersion: number;
   appVersion: number;
-  network: HandshakeNetwork;
+  network: Network;
   address: string;
   protocol: 'grpc';
   /** Present when field 6 held a certificate (longer than 50 characters). */
@@ -170,7 +171,7 @@ export function parseHandshake(line: string, options: ParseHandshakeOptions): Ha
     try {
       serverCertDer = decodeBase64(cert);
     } catch (err) {
-      fail(`error parsing server cert: ${(err as Error).message}`);
+      fail(`error parsing server cert: ${errorMessage(err)}`);
     }
     if (!isDerSequence(serverCertDer)) {
       fail('error parsing server cert: field 6 does not decode to a DER certificate (one ASN.1 SEQUENCE)');
@@ -219,7 +220,7 @@ export function parseHandshake(line: string, options: ParseHandshakeOptions): Ha
 
 // Go resolves the address before dialing: any unix path, or host:port for TCP (`:1234` and
 // `[::1]:1234` pass). We check the shape only; we never resolve names.
-function checkAddress(network: HandshakeNetwork, address: string, fail: (message: string) => never): void {
+function checkAddress(network: Network, address: string, fail: (message: string) => never): void {
   if (address === '') fail(`the plugin's handshake has an empty ${network} address`);
   if (network === 'unix') return;
   const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):([0-9]+)$/.exec(address);

@@ -13,6 +13,7 @@ export * from './serve/seed.js';
 export { type DebugOptions, formatReattachInstructions, goReattachJson } from './serve/debug.js';
 export * from './host/start.js';
 export { type ConnInfo, type StdioData, type HealthCheckResponse, type ServingStatus } from './internal-services.js';
-export { type Transport, defaultTransport } from './plugin-listener.js';
+export { defaultTransport } from './plugin-listener.js';
+export type { Network } from './network.js';
 export { DEFAULT_STDIO_BUFFER_BYTES } from './serve/stdio.js';
 export { testPlugin, type TestPluginOptions, type TestPluginClient, type TestLogEntry } from './testing.js';

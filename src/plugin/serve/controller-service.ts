@@ -1,4 +1,4 @@
-// plugin.GRPCController: the host's Shutdown (docs/protocol.md#shutdown-and-signals).
+// plugin.GRPCController: the host's Shutdown (docs/protocol.md#grpccontroller).
 import type { Server } from '../../grpc/server.js';
 import { internalServices } from '../internal-services.js';
 

@@ -6,7 +6,7 @@ import type { Env } from '../env.js';
 import type { LogLevel } from '../hclog.js';
 import type { ReattachConfig } from '../host/start.js';
 import type { Logger } from '../logger.js';
-import type { Transport } from '../plugin-listener.js';
+import type { Network } from '../network.js';
 import type { DebugOptions } from './debug.js';
 
 /** What a register function may use besides the server and broker: the plugin's logger and console. */
@@ -23,7 +23,7 @@ export interface PluginOptions {
   magicCookieKey: string;
   magicCookieValue: string;
   /** `unix` (default; `tcp` on Windows) or `tcp` on 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT. */
-  transport?: Transport;
+  transport?: Network;
   /** Default 256 MiB: Terraform sends large messages (docs/protocol.md#message-size). */
   maxReceiveMessageSize?: number;
   maxSendMessageSize?: number;
@@ -62,7 +62,7 @@ export interface ServeOptions extends PluginOptions {
 export interface PluginServer {
   /** The negotiated app protocol version. */
   readonly version: number;
-  readonly network: 'unix' | 'tcp';
+  readonly network: Network;
   readonly address: string;
   /** The line printed on stdout (with its newline). */
   readonly handshake: string;

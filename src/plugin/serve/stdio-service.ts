@@ -1,4 +1,4 @@
-// plugin.GRPCStdio: what the plugin writes to stdout and stderr, streamed to the host (docs/protocol.md#internal-services).
+// plugin.GRPCStdio: what the plugin writes to stdout and stderr, streamed to the host (docs/protocol.md#grpcstdio).
 import type { Server } from '../../grpc/server.js';
 import { internalServices } from '../internal-services.js';
 import type { StdioRouter } from './stdio.js';
