@@ -1,5 +1,6 @@
 // The gRPC client: one HTTP/2 stream per call on a shared Channel (src/http2), read in the order
 // 'response' → 'data' → 'trailers' → 'close' (docs/node-http2.md#call-shapes).
+import { PACKAGE_VERSION } from '../version.js';
 import { errorMessage } from '../errors.js';
 import http2 from 'node:http2';
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
@@ -37,7 +38,7 @@ export type Client<S extends ServiceDefinition> = ServiceClient<S> & {
 };
 
 export const DEFAULT_CLIENT_MAX_RECEIVE_MESSAGE_SIZE = 4 * 1024 * 1024;
-const USER_AGENT = 'grpc-node-goplugin/0.1.0';
+const USER_AGENT = `go-plugin-ts/${PACKAGE_VERSION}`;
 
 export function createClient<S extends ServiceDefinition>(definition: S, target: string | Channel, options: ClientOptions = {}): Client<S> {
   const ownChannel = typeof target === 'string';
@@ -70,25 +71,29 @@ interface CallConfig {
   defaultTimeoutMs: number | undefined;
 }
 
-function methodCaller(method: MethodDefinition, config: CallConfig): (input: any, options?: CallOptions) => any {
+/** One method's caller; `never` as the input type admits each shape's own (a request, or a stream of them). */
+type MethodCaller = (input: never, options?: CallOptions) => Promise<unknown> | AsyncIterable<unknown>;
+type RequestStream = Iterable<unknown> | AsyncIterable<unknown>;
+
+function methodCaller(method: MethodDefinition, config: CallConfig): MethodCaller {
   if (!method.requestStream && !method.responseStream) {
-    return (request, options) => {
+    return (request: unknown, options?: CallOptions) => {
       const response = new SingleResponse();
       response.call = startCall(method, config, options, { single: request }, response);
       return response.promise;
     };
   }
   if (!method.requestStream && method.responseStream) {
-    return (request, options) => streamedResponses(method, config, options, { single: request });
+    return (request: unknown, options?: CallOptions) => streamedResponses(method, config, options, { single: request });
   }
   if (method.requestStream && !method.responseStream) {
-    return (requests, options) => {
+    return (requests: RequestStream, options?: CallOptions) => {
       const response = new SingleResponse();
       response.call = startCall(method, config, options, { many: requests }, response);
       return response.promise;
     };
   }
-  return (requests, options) => streamedResponses(method, config, options, { many: requests });
+  return (requests: RequestStream, options?: CallOptions) => streamedResponses(method, config, options, { many: requests });
 }
 
 /** Where a call's decoded responses go: a queue the caller iterates, or one unary result. */

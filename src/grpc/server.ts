@@ -11,7 +11,7 @@ import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType } from './content-type.js';
 import { ACCEPT_ENCODING, isSupportedEncoding, type Encoding } from './compression.js';
 import { METADATA_BUDGET_BYTES, rawHeadersSize } from './metadata.js';
-import { ServerCall, callKind, trailersOnly, type CallSettings, type Route } from './server-call.js';
+import { ServerCall, callKind, trailersOnly, type CallSettings, type Route, type RouteHandler } from './server-call.js';
 import { GrpcError, Status } from './status.js';
 import { parseGrpcTimeout } from './timeout.js';
 import { reflectionHandlers, reflectionV1, reflectionV1alpha } from './reflection.js';
@@ -87,7 +87,7 @@ export function createServer(options: ServerOptions = {}): Server {
   let closing = false;
 
   function addService<S extends ServiceDefinition>(definition: S, handlers: ServiceHandlers<S>): void {
-    const table = handlers as Record<string, ((...args: any[]) => any) | undefined>;
+    const table: Record<string, unknown> = handlers;
     const known = new Set<string>();
     for (const [key, method] of Object.entries(definition)) {
       if (typeof method?.path !== 'string') throw new TypeError(`method "${key}" of the service definition has no path`);
@@ -100,7 +100,7 @@ export function createServer(options: ServerOptions = {}): Server {
       const seen = definitions.get(service) ?? [];
       if (!seen.includes(definition)) definitions.set(service, [...seen, definition]);
       if (name === undefined) continue;
-      routes.set(method.path, { method, handler: table[name]!, kind: callKind(method) });
+      routes.set(method.path, { method, handler: table[name] as RouteHandler, kind: callKind(method) });
     }
     for (const name of Object.keys(table)) {
       if (!known.has(name)) {

@@ -165,6 +165,23 @@ export function parseHandshake(line: string, options: ParseHandshakeOptions): Ha
     fail(`unsupported plugin protocol ${JSON.stringify(protocol)}; this host speaks only grpc`);
   }
 
+  const serverCertDer = parseServerCert(cert, expectCert, fail);
+  const multiplex = multiplexRequested ? parseMultiplex(mux, fail) : false;
+
+  const handshake: Handshake = {
+    coreVersion,
+    appVersion,
+    network,
+    address,
+    protocol: 'grpc',
+    multiplex,
+  };
+  if (serverCertDer !== undefined) handshake.serverCertDer = serverCertDer;
+  return handshake;
+}
+
+/** Field 6: the plugin's DER certificate, checked against whether this host asked for AutoMTLS. */
+function parseServerCert(cert: string | undefined, expectCert: boolean | undefined, fail: (message: string) => never): Uint8Array | undefined {
   let serverCertDer: Uint8Array | undefined;
   if (cert !== undefined && cert.length > CERT_FIELD_MIN_CHARS) {
     // Go accepts only unpadded base64 here; we also take padded (docs/protocol.md#field-6-server-certificate).
@@ -191,31 +208,21 @@ export function parseHandshake(line: string, options: ParseHandshakeOptions): Ha
         `or fix the plugin to send a certificate only when ${PLUGIN_CLIENT_CERT} is set.`,
     );
   }
+  return serverCertDer;
+}
 
-  let multiplex = false;
-  if (multiplexRequested) {
-    const notSupported =
-      `the plugin does not support gRPC broker multiplexing, which this host requested with ${PLUGIN_MULTIPLEX_GRPC}; ` +
-      'for Go plugins, update github.com/hashicorp/go-plugin to 1.6.0 or later and recompile, or turn multiplexing off';
-    if (mux === undefined) fail(notSupported);
-    const supported = parseGoBool(mux);
-    if (supported === undefined) {
-      fail(`error parsing ${JSON.stringify(mux)} as a boolean for gRPC broker multiplexing support`);
-    }
-    if (!supported) fail(notSupported);
-    multiplex = true;
+/** Field 7, when this host asked for multiplexing: the plugin must answer true (go-plugin >= 1.6). */
+function parseMultiplex(mux: string | undefined, fail: (message: string) => never): true {
+  const notSupported =
+    `the plugin does not support gRPC broker multiplexing, which this host requested with ${PLUGIN_MULTIPLEX_GRPC}; ` +
+    'for Go plugins, update github.com/hashicorp/go-plugin to 1.6.0 or later and recompile, or turn multiplexing off';
+  if (mux === undefined) fail(notSupported);
+  const supported = parseGoBool(mux);
+  if (supported === undefined) {
+    fail(`error parsing ${JSON.stringify(mux)} as a boolean for gRPC broker multiplexing support`);
   }
-
-  const handshake: Handshake = {
-    coreVersion,
-    appVersion,
-    network,
-    address,
-    protocol: 'grpc',
-    multiplex,
-  };
-  if (serverCertDer !== undefined) handshake.serverCertDer = serverCertDer;
-  return handshake;
+  if (!supported) fail(notSupported);
+  return true;
 }
 
 // Go resolves the address before dialing: any unix path, or host:port for TCP (`:1234` and

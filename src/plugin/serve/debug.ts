@@ -3,11 +3,8 @@
 // go-plugin's ReattachConfig (Go's ClientConfig.Reattach). Test: true tells hosts not to stop the
 // plugin when they are done with it (go-plugin's ReattachConfig.Test), so it outlives many host runs
 // (docs/protocol.md#reattach).
-import { Console } from 'node:console';
-import { GO_PLUGIN_DEBUG, PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC, PLUGIN_PROTOCOL_VERSIONS, type Env } from '../env.js';
-import type { ReattachConfig } from '../host/start.js';
-import type { PluginServer, ServeOptions } from './options.js';
-import { preparePlugin } from './prepare.js';
+import { GO_PLUGIN_DEBUG, type Env } from '../env.js';
+import type { ReattachConfig } from '../host/options.js';
 
 export interface DebugOptions {
   /** The provider's source address for TF_REATTACH_PROVIDERS (default `registry.terraform.io/example/<program name>`). */
@@ -73,27 +70,4 @@ export function formatReattachInstructions(config: ReattachConfig, providerAddre
     `  ${go}`,
     '',
   ].join('\n');
-}
-
-/** Debug mode's serve(): the highest version, no AutoMTLS, reflection on, reattach instructions printed. */
-export async function serveDebug(options: ServeOptions, version: number, debug: DebugOptions): Promise<PluginServer> {
-  // As a host would set it: the cookie matches, and no certificate or version list means no AutoMTLS
-  // and our own choice of version.
-  const env: Env = { ...(options.env ?? process.env), [options.magicCookieKey]: options.magicCookieValue };
-  delete env[PLUGIN_CLIENT_CERT];
-  delete env[PLUGIN_PROTOCOL_VERSIONS];
-  delete env[PLUGIN_MULTIPLEX_GRPC];
-  const plugin = preparePlugin({ ...options, env, reflection: options.reflection ?? true });
-  // Nobody streams stdio from a plugin run by hand: its output belongs on the terminal.
-  const terminal = new Console({ stdout: process.stdout, stderr: process.stderr });
-  await options.versions[version]!(plugin.server, plugin.broker, { logger: plugin.logger, console: terminal });
-  const running = await plugin.start(version, { debug: true });
-  const reattachConfig: ReattachConfig = { protocol: 'grpc', protocolVersion: version, network: running.network, address: running.address, pid: process.pid, test: true };
-  const held = plugin.stdio.drainHeld();
-  plugin.stdio.restore();
-  for (const bytes of held) process.stdout.write(bytes);
-  const text = formatReattachInstructions(reattachConfig, debug.providerAddress ?? defaultProviderAddress());
-  if (debug.print) debug.print(text);
-  else process.stdout.write(text);
-  return { ...running, console: terminal, reattachConfig };
 }

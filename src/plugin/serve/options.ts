@@ -1,10 +1,9 @@
 // What serve() and createGOPluginServer() take and give back.
-import type { Console } from 'node:console';
 import type { Server } from '../../grpc/server.js';
 import type { Broker } from '../broker.js';
 import type { Env } from '../env.js';
 import type { LogLevel } from '../hclog.js';
-import type { ReattachConfig } from '../host/start.js';
+import type { ReattachConfig } from '../host/options.js';
 import type { Logger } from '../logger.js';
 import type { Network } from '../network.js';
 import type { DebugOptions } from './debug.js';

@@ -1,5 +1,4 @@
 // The seed library's API: createGOPluginServer, one protocol version, services added before start().
-import type { Console } from 'node:console';
 import type { Server } from '../../grpc/server.js';
 import type { Broker } from '../broker.js';
 import { PLUGIN_PROTOCOL_VERSIONS } from '../env.js';

@@ -4,7 +4,8 @@
 import { tracePhase } from '../../grpc/startup-trace.js';
 import { PLUGIN_PROTOCOL_VERSIONS } from '../env.js';
 import { negotiateVersion } from '../negotiate.js';
-import { debugMode, serveDebug } from './debug.js';
+import { debugMode } from './debug.js';
+import { serveDebug } from './serve-debug.js';
 import type { PluginServer, ServeOptions } from './options.js';
 import { preparePlugin } from './prepare.js';
 import { failStart } from './start-failure.js';
