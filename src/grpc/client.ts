@@ -38,7 +38,9 @@ export type Client<S extends ServiceDefinition> = ServiceClient<S> & {
 };
 
 export const DEFAULT_CLIENT_MAX_RECEIVE_MESSAGE_SIZE = 4 * 1024 * 1024;
-const USER_AGENT = `go-plugin-ts/${PACKAGE_VERSION}`;
+// gRPC's structured form first (grpc-<language>-<variant>/<version>, as servers and proxies parse it), then
+// this package by name.
+const USER_AGENT = `grpc-node-goplugints/${PACKAGE_VERSION} go-plugin-ts/${PACKAGE_VERSION}`;
 
 export function createClient<S extends ServiceDefinition>(definition: S, target: string | Channel, options: ClientOptions = {}): Client<S> {
   const ownChannel = typeof target === 'string';
