@@ -57,6 +57,22 @@ export default defineConfig([
     },
   },
   {
+    // go-plugin-ts/protocol: the protocol's pure rules (src/protocol.ts), for tools that run no plugin or host.
+    ...common,
+    entry: { protocol: 'src/protocol.ts' },
+    format: ['esm'],
+    dts: true,
+    esbuildPlugins: [siblingProtobufjsLoader('js')],
+  },
+  {
+    ...common,
+    entry: { protocol: 'src/protocol.ts' },
+    format: ['cjs'],
+    dts: true,
+    shims: true,
+    esbuildPlugins: [siblingProtobufjsLoader('cjs')],
+  },
+  {
     // go-plugin-ts/terraform: its own entry, so plugins and hosts that are no provider never load it.
     ...common,
     entry: { terraform: 'src/terraform/index.ts' },

@@ -98,3 +98,13 @@ const { providerService, TF_PLUGIN_MAGIC_COOKIE, encodeMsgpack, decodeMsgpack, c
 })().catch((err) => { console.error(err); process.exit(1); });
 JS
 node tf-host.cjs
+
+# go-plugin-ts/protocol from the installed package, both module systems; the root keeps only its documented API.
+node --input-type=module -e "
+import { parseHandshake, KNOWN_HOSTS } from 'go-plugin-ts/protocol';
+import * as root from 'go-plugin-ts';
+const h = parseHandshake('1|6|unix|/tmp/p.sock|grpc|', { offeredVersions: KNOWN_HOSTS.terraform.versions, expectCert: false });
+if (h.appVersion !== 6 || 'parseHandshake' in root || !('startPlugin' in root)) { console.error('FAIL', h, Object.keys(root)); process.exit(1); }
+"
+node -e "const p = require('go-plugin-ts/protocol'); if (typeof p.formatHandshake !== 'function') { console.error('FAIL: require(go-plugin-ts/protocol)'); process.exit(1); }"
+echo "packed go-plugin-ts/protocol works: ESM and CommonJS"

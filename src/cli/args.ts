@@ -1,6 +1,7 @@
 // Command-line options shared by inspect and call: how to reach the plugin as a host would.
+import { errorMessage } from '../errors.js';
 import { KNOWN_HOSTS, type KnownHost } from '../plugin/env.js';
-import type { ReattachConfig, StartPluginOptions } from '../plugin/host.js';
+import type { ReattachConfig, StartPluginOptions } from '../plugin/host/start.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -147,7 +148,7 @@ export function parseReattach(text: string): ReattachConfig {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--reattach wants JSON: ${(err as Error).message}`);
+    throw new UsageError(`--reattach wants JSON: ${errorMessage(err)}`);
   }
   const go = value && typeof value === 'object' && 'Addr' in value;
   const config = go

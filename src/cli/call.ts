@@ -1,12 +1,13 @@
 // `go-plugin-ts call <plugin command…> <Service/Method> [json]`: launches (or reattaches to) a plugin as
 // a host would, makes one call of any kind with message types from reflection or --proto, prints the
 // responses as JSON lines, and stops the plugin. Streams read NDJSON: from the json argument, or stdin.
+import { errorMessage } from '../errors.js';
 import { createInterface } from 'node:readline';
 import { createClient } from '../grpc/client.js';
 import type { MethodDefinition } from '../grpc/service.js';
 import { Metadata } from '../grpc/metadata.js';
 import { GrpcError, statusName } from '../grpc/status.js';
-import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
+import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host/start.js';
 import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
 import { checkFields, findMethod, jsonMethod, schemaFromProto, schemaFromReflection, type Schema } from './schema.js';
 
@@ -57,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     });
   } catch (err) {
     const hint = err instanceof PluginStartError ? '\n(go-plugin-ts inspect with the same arguments says what went wrong)' : '';
-    process.stderr.write(`go-plugin-ts call: ${(err as Error).message}${hint}\n`);
+    process.stderr.write(`go-plugin-ts call: ${errorMessage(err)}${hint}\n`);
     return 1;
   }
   try {
@@ -72,7 +73,7 @@ async function callOnce(plugin: PluginClient, target: PluginTarget, spec: string
   try {
     schema = (await schemaFromReflection(plugin.channel)) ?? (target.protoFiles.length ? schemaFromProto(target.protoFiles, target.includeDirs) : undefined);
   } catch (err) {
-    process.stderr.write(`go-plugin-ts call: cannot read the plugin's services: ${(err as Error).message}\n`);
+    process.stderr.write(`go-plugin-ts call: cannot read the plugin's services: ${errorMessage(err)}\n`);
     return 1;
   }
   if (!schema) {
@@ -89,7 +90,7 @@ async function callOnce(plugin: PluginClient, target: PluginTarget, spec: string
       checkFields(schema.lookupType(method.requestType), unaryRequest, method.requestType);
     }
   } catch (err) {
-    process.stderr.write(`go-plugin-ts call: ${(err as Error).message}\n`);
+    process.stderr.write(`go-plugin-ts call: ${errorMessage(err)}\n`);
     return 2;
   }
   const client = createClient({ call: definition }, plugin.channel, { metadata: metadataOf(target.headers) }) as unknown as Record<'call', (...args: unknown[]) => unknown>;
@@ -110,7 +111,7 @@ async function callOnce(plugin: PluginClient, target: PluginTarget, spec: string
       process.stderr.write(`ERROR: ${statusName(err.code)} (code ${err.code}): ${err.details}\n`);
       return 1;
     }
-    process.stderr.write(`go-plugin-ts call: ${(err as Error).message}\n`);
+    process.stderr.write(`go-plugin-ts call: ${errorMessage(err)}\n`);
     return 2;
   }
 }
@@ -126,7 +127,7 @@ function parseMessage(text: string, what: string): JsonMessage {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new TypeError(`${what} is not JSON: ${(err as Error).message}`);
+    throw new TypeError(`${what} is not JSON: ${errorMessage(err)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${what} must be a JSON object`);
   return value as JsonMessage;

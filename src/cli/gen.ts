@@ -1,4 +1,5 @@
 // `go-plugin-ts gen <file.proto…> --out <dir>`: a TypeScript module per .proto file (src/codegen/emit.ts).
+import { errorMessage } from '../errors.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (err) {
-    process.stderr.write(`go-plugin-ts gen: ${(err as Error).message}\n\n${HELP}`);
+    process.stderr.write(`go-plugin-ts gen: ${errorMessage(err)}\n\n${HELP}`);
     return 2;
   }
   if (args.values.help) {
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`wrote ${join(out, file)}\n`);
     }
   } catch (err) {
-    process.stderr.write(`go-plugin-ts gen: ${(err as Error).message}\n`);
+    process.stderr.write(`go-plugin-ts gen: ${errorMessage(err)}\n`);
     return 1;
   }
   return 0;

@@ -2,10 +2,11 @@
 // versions, AutoMTLS), shows each phase with its timing, the handshake field by field, the certificate,
 // health, services, logs and stdio, stops it as a host does (Shutdown, then the kill ladder), and says
 // what went wrong and what to do.
+import { errorMessage } from '../errors.js';
 import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
-import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host.js';
+import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host/start.js';
 import type { Logger } from '../plugin/logger.js';
 import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
 import { describeHandshake, diagnose, type Diagnosis, type HandshakeField } from './diagnose.js';
@@ -114,9 +115,9 @@ export async function inspectPlugin(target: PluginTarget): Promise<InspectReport
       },
     });
   } catch (err) {
-    report.startError = (err as Error).message;
+    report.startError = errorMessage(err);
     if (err instanceof PluginStartError) for (const line of err.stderr) if (!stderrLines.includes(line)) stderrLines.push(line);
-    if (!(err instanceof PluginStartError)) report.startError = `${(err as Error).name}: ${report.startError}`;
+    if (!(err instanceof PluginStartError)) report.startError = `${err instanceof Error ? err.name : 'Error'}: ${report.startError}`;
   }
 
   const first = stdoutLines[0];
@@ -135,7 +136,7 @@ export async function inspectPlugin(target: PluginTarget): Promise<InspectReport
       await plugin.ping({ timeoutMs: 5000 });
       report.health = { ok: true, status: 'SERVING' };
     } catch (err) {
-      report.health = { ok: false, status: (err as Error).message };
+      report.health = { ok: false, status: errorMessage(err) };
     }
     report.timings.healthy = at();
     report.services = await servicesOf(plugin, target);
@@ -183,7 +184,7 @@ async function servicesOf(plugin: PluginClient, target: PluginTarget): Promise<N
     if (target.protoFiles.length) return { source: 'proto', list: schemaFromProto(target.protoFiles, target.includeDirs).services };
     return { source: 'none', list: [] };
   } catch (err) {
-    return { source: 'none', list: [], error: (err as Error).message };
+    return { source: 'none', list: [], error: errorMessage(err) };
   }
 }
 

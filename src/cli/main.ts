@@ -44,7 +44,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`go-plugin-ts: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`go-plugin-ts: ${(err instanceof Error ? err.stack : undefined) ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

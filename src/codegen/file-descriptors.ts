@@ -4,7 +4,7 @@
 import type protobuf from 'protobufjs';
 import { createRequire } from 'node:module';
 import { loadProtobufjs } from '../grpc/protobufjs-loader.js';
-import { encodeBase64 } from '../grpc/base64.js';
+import { encodeBase64 } from '../encoding/base64.js';
 import { declaredIn, filenameOf, type LoadedFiles } from './load.js';
 
 type Descriptor = { FileDescriptorProto: { fromObject(o: object): object; encode(m: object): { finish(): Uint8Array } } };

@@ -1,5 +1,6 @@
 // What the generator reads: .proto files loaded with loadProto's import resolution, and, per file, the
 // reflection objects it declares.
+import { errorMessage } from '../errors.js';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type protobuf from 'protobufjs';
@@ -21,7 +22,7 @@ export function loadFiles(files: string[], includeDirs: string[], keepCase: bool
     root.loadSync(inputs, { keepCase });
     root.resolveAll();
   } catch (err) {
-    throw new Error(`cannot load ${files.join(', ')}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot load ${files.join(', ')}: ${errorMessage(err)}`, { cause: err });
   }
   const bases = [...includeDirs.map((d) => resolve(d)), ...inputs.map((f) => dirname(f))];
   const descriptorName = (filename: string) => {

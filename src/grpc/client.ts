@@ -1,5 +1,7 @@
 // The gRPC client: one HTTP/2 stream per call on a shared Channel (src/http2), read in the order
 // 'response' → 'data' → 'trailers' → 'close' (docs/node-http2.md#call-shapes).
+import { PACKAGE_VERSION } from '../version.js';
+import { errorMessage } from '../errors.js';
 import http2 from 'node:http2';
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { createChannel, type Channel, type ChannelOptions } from '../http2/channel.js';
@@ -36,7 +38,9 @@ export type Client<S extends ServiceDefinition> = ServiceClient<S> & {
 };
 
 export const DEFAULT_CLIENT_MAX_RECEIVE_MESSAGE_SIZE = 4 * 1024 * 1024;
-const USER_AGENT = 'grpc-node-goplugin/0.1.0';
+// gRPC's structured form first (grpc-<language>-<variant>/<version>, as servers and proxies parse it), then
+// this package by name.
+const USER_AGENT = `grpc-node-goplugints/${PACKAGE_VERSION} go-plugin-ts/${PACKAGE_VERSION}`;
 
 export function createClient<S extends ServiceDefinition>(definition: S, target: string | Channel, options: ClientOptions = {}): Client<S> {
   const ownChannel = typeof target === 'string';
@@ -69,25 +73,29 @@ interface CallConfig {
   defaultTimeoutMs: number | undefined;
 }
 
-function methodCaller(method: MethodDefinition, config: CallConfig): (input: any, options?: CallOptions) => any {
+/** One method's caller; `never` as the input type admits each shape's own (a request, or a stream of them). */
+type MethodCaller = (input: never, options?: CallOptions) => Promise<unknown> | AsyncIterable<unknown>;
+type RequestStream = Iterable<unknown> | AsyncIterable<unknown>;
+
+function methodCaller(method: MethodDefinition, config: CallConfig): MethodCaller {
   if (!method.requestStream && !method.responseStream) {
-    return (request, options) => {
+    return (request: unknown, options?: CallOptions) => {
       const response = new SingleResponse();
       response.call = startCall(method, config, options, { single: request }, response);
       return response.promise;
     };
   }
   if (!method.requestStream && method.responseStream) {
-    return (request, options) => streamedResponses(method, config, options, { single: request });
+    return (request: unknown, options?: CallOptions) => streamedResponses(method, config, options, { single: request });
   }
   if (method.requestStream && !method.responseStream) {
-    return (requests, options) => {
+    return (requests: RequestStream, options?: CallOptions) => {
       const response = new SingleResponse();
       response.call = startCall(method, config, options, { many: requests }, response);
       return response.promise;
     };
   }
-  return (requests, options) => streamedResponses(method, config, options, { many: requests });
+  return (requests: RequestStream, options?: CallOptions) => streamedResponses(method, config, options, { many: requests });
 }
 
 /** Where a call's decoded responses go: a queue the caller iterates, or one unary result. */
@@ -238,9 +246,9 @@ function startCall(method: MethodDefinition, config: CallConfig, options: CallOp
       } catch (err) {
         if (statusFromRequestError((err as NodeJS.ErrnoException).code) === Status.UNAVAILABLE) {
           config.channel.retire(session);
-          finish(new GrpcError(Status.UNAVAILABLE, `cannot start the call on ${config.channel.target}: ${(err as Error).message}`, { cause: err }));
+          finish(new GrpcError(Status.UNAVAILABLE, `cannot start the call on ${config.channel.target}: ${errorMessage(err)}`, { cause: err }));
         } else {
-          finish(new GrpcError(Status.INTERNAL, `cannot start the call: ${(err as Error).message}`, { cause: err }));
+          finish(new GrpcError(Status.INTERNAL, `cannot start the call: ${errorMessage(err)}`, { cause: err }));
         }
         return;
       }

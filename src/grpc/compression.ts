@@ -1,6 +1,7 @@
 // Message compression (https://github.com/grpc/grpc/blob/083528559254fa16e5ca2e4518f298a0dcb2a0b3/doc/compression.md):
 // identity, gzip and deflate. Output is capped so a
 // small compressed message cannot expand past the receive limit (a decompression bomb).
+import { errorMessage } from '../errors.js';
 import type zlibTypes from 'node:zlib';
 import { GrpcError, Status } from './status.js';
 import { builtinModule } from './lazy-require.js';
@@ -52,7 +53,7 @@ export function decompress(encoding: string | undefined, payload: Uint8Array, ma
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new GrpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max after decompression (limit ${maxMessageSize})`);
     }
-    throw new GrpcError(Status.INTERNAL, `cannot decompress a ${encoding} message: ${(err as Error).message}`);
+    throw new GrpcError(Status.INTERNAL, `cannot decompress a ${encoding} message: ${errorMessage(err)}`);
   }
   if (out.length > maxMessageSize) {
     throw new GrpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max after decompression (${out.length} vs. ${maxMessageSize})`);

@@ -5,7 +5,7 @@ import type { MethodDefinition, ServiceDefinition } from './service.js';
 import { camelCase } from './service.js';
 import { loadProtobufjsMinimal } from './protobufjs-loader.js';
 import { DEFAULT_CONVERSION, deserializerOf, serializerOf, type MessageCodec } from './proto-codec.js';
-import { decodeBase64 } from './base64.js';
+import { decodeBase64 } from '../encoding/base64.js';
 
 import { FILE_DESCRIPTORS } from './descriptors.js';
 

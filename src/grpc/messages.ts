@@ -1,6 +1,7 @@
 // The message pipeline shared by server and client. Reading: DATA chunks -> length-prefixed frames
 // (limits checked before anything is buffered, see framing.ts) -> decompress -> deserialize. Writing:
 // serialize -> size limit -> compress -> prefix and payload written together -> drain.
+import { errorMessage } from '../errors.js';
 import type { Http2Stream } from 'node:http2';
 import { COMPRESSION_MIN_BYTES, compress, decompress, type Encoding } from './compression.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from './framing.js';
@@ -57,7 +58,7 @@ export class MessageReader<T> {
     try {
       message = this.#deserialize(toBuffer(payload));
     } catch (err) {
-      throw new GrpcError(Status.INTERNAL, `cannot decode the ${this.#kind} message: ${(err as Error).message}`);
+      throw new GrpcError(Status.INTERNAL, `cannot decode the ${this.#kind} message: ${errorMessage(err)}`);
     }
     sink.message(message, compressed);
   }
@@ -84,7 +85,7 @@ export function encodeMessage<T>(
   try {
     payload = serialize(value ?? ({} as T));
   } catch (err) {
-    throw new GrpcError(Status.INTERNAL, `cannot encode the ${kind} message: ${(err as Error).message}`);
+    throw new GrpcError(Status.INTERNAL, `cannot encode the ${kind} message: ${errorMessage(err)}`);
   }
   if (payload.length > maxSend) {
     throw new GrpcError(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${payload.length} vs. ${maxSend})`);

@@ -4,7 +4,7 @@
 // [0-9a-z_.-]; `-bin` keys carry bytes (base64 on the wire, unpadded when sent, either when received),
 // other keys carry printable ASCII. Reserved and HTTP/1 connection headers never cross this class.
 
-import { decodeBase64, encodeBase64 } from './base64.js';
+import { decodeBase64, encodeBase64 } from '../encoding/base64.js';
 
 export type MetadataValue = string | Uint8Array;
 export type MetadataInit = Metadata | Record<string, MetadataValue | MetadataValue[]>;

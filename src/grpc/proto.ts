@@ -1,5 +1,6 @@
 // .proto loading with protobufjs: services become ServiceDefinitions in @grpc/grpc-js's shape, keyed by
 // fully-qualified name next to the messages (protobufjs Types) and enums.
+import { errorMessage } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type protobuf from 'protobufjs';
@@ -36,7 +37,7 @@ export function loadProto(files: string | string[], options: LoadProtoOptions = 
     root.loadSync(Array.isArray(files) ? files : [files], { keepCase: options.keepCase ?? false });
     root.resolveAll();
   } catch (err) {
-    throw new Error(`cannot load ${[files].flat().join(', ')}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot load ${[files].flat().join(', ')}: ${errorMessage(err)}`, { cause: err });
   }
   tracePhase('loadProto: parsed and resolved');
   const entryDirs = [files].flat().map((f) => dirname(resolve(f)));
@@ -55,7 +56,7 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
     if (imports.length > 0) root.loadSync(imports, { keepCase: options.keepCase ?? false });
     root.resolveAll();
   } catch (err) {
-    throw new Error(`cannot parse the .proto source: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot parse the .proto source: ${errorMessage(err)}`, { cause: err });
   }
   return definitionsOf(root, options);
 }

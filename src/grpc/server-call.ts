@@ -25,9 +25,12 @@ export type CallPhase = 'receiving' | 'handling' | 'headersSent' | 'done';
 
 export type CallKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
 
+/** A handler as the route table holds it: a request (or the request stream) in, a response (or stream) out. */
+export type RouteHandler = (input: unknown, context: ServerCallContext) => unknown;
+
 export interface Route {
   method: MethodDefinition;
-  handler: (...args: any[]) => any;
+  handler: RouteHandler;
   kind: CallKind;
 }
 
@@ -333,8 +336,8 @@ export class ServerCall implements ServerCallContext, MessageSink<unknown> {
       }
       return;
     }
-    const output = result as AsyncIterable<unknown> | Iterable<unknown> | null | undefined;
-    if (output == null || (typeof (output as any)[Symbol.asyncIterator] !== 'function' && typeof (output as any)[Symbol.iterator] !== 'function')) {
+    const output = result;
+    if (!isIterable(output)) {
       this.#fail(new GrpcError(Status.INTERNAL, `the handler for ${method.path} must return an async iterable (write it as an async function*)`));
       return;
     }
@@ -419,6 +422,12 @@ export class ServerCall implements ServerCallContext, MessageSink<unknown> {
   static #onDeadline(call: ServerCall): void {
     call.#fail(new GrpcError(Status.DEADLINE_EXCEEDED, 'deadline exceeded'));
   }
+}
+
+function isIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  if (value == null) return false;
+  const object = value as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown };
+  return typeof object[Symbol.asyncIterator] === 'function' || typeof object[Symbol.iterator] === 'function';
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

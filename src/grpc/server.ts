@@ -1,6 +1,7 @@
 // The gRPC server: calls arrive as node:http2 streams from src/http2 listeners; the request headers are
 // checked and routed here, and each call runs as a ServerCall (server-call.ts) on the core stream API
 // (docs/node-http2.md#call-shapes), or is refused with one trailers-only HEADERS frame.
+import { noop } from '../noop.js';
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -10,7 +11,7 @@ import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType } from './content-type.js';
 import { ACCEPT_ENCODING, isSupportedEncoding, type Encoding } from './compression.js';
 import { METADATA_BUDGET_BYTES, rawHeadersSize } from './metadata.js';
-import { ServerCall, callKind, trailersOnly, type CallSettings, type Route } from './server-call.js';
+import { ServerCall, callKind, trailersOnly, type CallSettings, type Route, type RouteHandler } from './server-call.js';
 import { GrpcError, Status } from './status.js';
 import { parseGrpcTimeout } from './timeout.js';
 import { reflectionHandlers, reflectionV1, reflectionV1alpha } from './reflection.js';
@@ -86,7 +87,7 @@ export function createServer(options: ServerOptions = {}): Server {
   let closing = false;
 
   function addService<S extends ServiceDefinition>(definition: S, handlers: ServiceHandlers<S>): void {
-    const table = handlers as Record<string, ((...args: any[]) => any) | undefined>;
+    const table: Record<string, unknown> = handlers;
     const known = new Set<string>();
     for (const [key, method] of Object.entries(definition)) {
       if (typeof method?.path !== 'string') throw new TypeError(`method "${key}" of the service definition has no path`);
@@ -99,7 +100,7 @@ export function createServer(options: ServerOptions = {}): Server {
       const seen = definitions.get(service) ?? [];
       if (!seen.includes(definition)) definitions.set(service, [...seen, definition]);
       if (name === undefined) continue;
-      routes.set(method.path, { method, handler: table[name]!, kind: callKind(method) });
+      routes.set(method.path, { method, handler: table[name] as RouteHandler, kind: callKind(method) });
     }
     for (const name of Object.keys(table)) {
       if (!known.has(name)) {
@@ -233,6 +234,5 @@ function respondPlain(stream: ServerHttp2Stream, status: number, text: string): 
   stream.resume();
 }
 
-function noop(): void {}
 
 export type { Address };

@@ -2,6 +2,9 @@
 // `[v6]:port` (https://github.com/grpc/grpc/blob/191d0c3f83d6eb03405c8f19a642ecf80fcbde25/doc/naming.md). Pure: no
 // runtime imports.
 
+/** The two kinds of address: a unix socket path, or TCP host:port. */
+export type Network = 'unix' | 'tcp';
+
 export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
 export function parseAddress(s: string): Address {

@@ -1,6 +1,7 @@
 // An HTTP/2 listener (h2c or TLS, unix socket or TCP) that tracks its sessions and sockets itself, so
 // close() finishes even when peers sit idle: Node 20's server.close() never closes idle sessions and
 // never calls back (docs/node-http2.md#idle-sessions-block-server-close).
+import { noop } from '../noop.js';
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream, Http2Server, Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -351,4 +352,3 @@ function growConnectionWindow(session: ServerHttp2Session): void {
   }
 }
 
-function noop(): void {}

@@ -2,6 +2,7 @@
 // wants PEM, so DER is converted here.
 import { createPrivateKey } from 'node:crypto';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
+import { isPem, toPem } from '../encoding/pem.js';
 import type { TlsClientOptions, TlsServerOptions } from './tls-options.js';
 
 export function nodeTlsServerOptions(tls: TlsServerOptions): TlsOptions {
@@ -31,19 +32,13 @@ export function nodeTlsClientOptions(tls: TlsClientOptions, defaultServername: s
   };
 }
 
-function isPem(value: string | Uint8Array): boolean {
-  const text = typeof value === 'string' ? value : new TextDecoder().decode(value.subarray(0, 64));
-  return text.trimStart().startsWith('-----BEGIN');
-}
-
 function certPem(value: string | Uint8Array, what: string): string {
   if (typeof value === 'string') {
     if (!isPem(value)) throw new TypeError(`the TLS ${what} must be a PEM certificate ("-----BEGIN CERTIFICATE-----…") or DER bytes`);
     return value;
   }
   if (isPem(value)) return new TextDecoder().decode(value);
-  const base64 = Buffer.from(value).toString('base64').replace(/.{1,64}/g, '$&\n');
-  return `-----BEGIN CERTIFICATE-----\n${base64}-----END CERTIFICATE-----\n`;
+  return toPem('CERTIFICATE', value);
 }
 
 function keyPem(value: string | Uint8Array): string {

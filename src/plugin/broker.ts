@@ -1,11 +1,14 @@
 // The go-plugin broker without multiplexing (docs/protocol.md#broker), the same on both sides:
 // the acceptor opens a new listener and announces it with ConnInfo on the StartStream stream; the dialer
 // waits up to 5 s for that ConnInfo and connects with its side's TLS settings.
+import { errorMessage } from '../errors.js';
+import type { Env } from './env.js';
 import { createChannel, type Channel } from '../http2/channel.js';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
 import { createServer, type Server } from '../grpc/server.js';
 import type { ConnInfo } from './internal-services.js';
-import { listenForPlugin, type Transport } from './plugin-listener.js';
+import { listenForPlugin } from './plugin-listener.js';
+import { grpcTarget, type Network } from './network.js';
 import { createKnocks, type BrokerMuxer } from './multiplex.js';
 import { within } from './within.js';
 
@@ -14,8 +17,8 @@ export interface BrokerOptions {
   send(info: ConnInfo): void;
   /** TLS for broker listeners and dials; read when used, so it may be settled after creation. */
   tls?: () => { server?: TlsServerOptions; client?: TlsClientOptions };
-  transport?: Transport;
-  env?: Record<string, string | undefined>;
+  transport?: Network;
+  env?: Env;
   maxReceiveMessageSize?: number;
   maxSendMessageSize?: number;
   /** Multiplexing (go-plugin >= 1.6): broker connections are yamux streams announced by knocks. */
@@ -91,7 +94,7 @@ export function createBroker(options: BrokerOptions): Broker {
     } catch (err) {
       channels.delete(channel);
       await channel.close();
-      throw new Error(`broker id ${id}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`broker id ${id}: ${errorMessage(err)}`, { cause: err });
     }
     return channel;
   }
@@ -156,7 +159,7 @@ export function createBroker(options: BrokerOptions): Broker {
         if (info.network !== 'unix' && info.network !== 'tcp') {
           throw new Error(`broker id ${id}: unknown network "${info.network}" in ConnInfo`);
         }
-        const target = info.network === 'unix' ? `unix:${info.address}` : info.address;
+        const target = grpcTarget(info.network, info.address);
         const clientTls = options.tls?.().client;
         const channel = createChannel(target, clientTls ? { tls: clientTls } : {});
         channels.add(channel);

@@ -100,3 +100,6 @@ export const KNOWN_HOSTS = Object.freeze({
 });
 
 export type KnownHost = keyof typeof KNOWN_HOSTS;
+
+/** An environment as process.env holds it; options take one so tests need not touch the process's. */
+export type Env = Record<string, string | undefined>;

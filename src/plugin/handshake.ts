@@ -4,17 +4,18 @@
 //   1|6|unix|/tmp/plugin2851617041|grpc|MIICTzCCAbCg…      core|app|network|address|protocol|cert
 //   1|1|unix|/tmp/plugin88123|grpc||true                   …|multiplexing (only when asked)
 
+import { errorMessage } from '../errors.js';
 import { CORE_PROTOCOL_VERSION, PLUGIN_CLIENT_CERT, PLUGIN_MULTIPLEX_GRPC } from './env.js';
-import { decodeBase64, encodeBase64 } from '../grpc/base64.js';
+import { decodeBase64, encodeBase64 } from '../encoding/base64.js';
 import { parseGoBool, parseGoInt } from './go-strconv.js';
 
-export type HandshakeNetwork = 'unix' | 'tcp';
+import type { Network } from './network.js';
 
 /** What a plugin announces. */
 export interface HandshakeFields {
   /** The negotiated app protocol version (see negotiateVersion). */
   appVersion: number;
-  network: HandshakeNetwork;
+  network: Network;
   /** A socket path, or `127.0.0.1:PORT`. */
   address: string;
   /** Only gRPC is implemented; netrpc is Go-only. */
@@ -32,7 +33,7 @@ export interface HandshakeFields {
 export interface Handshake {
   coreVersion: number;
   appVersion: number;
-  network: HandshakeNetwork;
+  network: Network;
   address: string;
   protocol: 'grpc';
   /** Present when field 6 held a certificate (longer than 50 characters). */
@@ -164,13 +165,30 @@ export function parseHandshake(line: string, options: ParseHandshakeOptions): Ha
     fail(`unsupported plugin protocol ${JSON.stringify(protocol)}; this host speaks only grpc`);
   }
 
+  const serverCertDer = parseServerCert(cert, expectCert, fail);
+  const multiplex = multiplexRequested ? parseMultiplex(mux, fail) : false;
+
+  const handshake: Handshake = {
+    coreVersion,
+    appVersion,
+    network,
+    address,
+    protocol: 'grpc',
+    multiplex,
+  };
+  if (serverCertDer !== undefined) handshake.serverCertDer = serverCertDer;
+  return handshake;
+}
+
+/** Field 6: the plugin's DER certificate, checked against whether this host asked for AutoMTLS. */
+function parseServerCert(cert: string | undefined, expectCert: boolean | undefined, fail: (message: string) => never): Uint8Array | undefined {
   let serverCertDer: Uint8Array | undefined;
   if (cert !== undefined && cert.length > CERT_FIELD_MIN_CHARS) {
     // Go accepts only unpadded base64 here; we also take padded (docs/protocol.md#field-6-server-certificate).
     try {
       serverCertDer = decodeBase64(cert);
     } catch (err) {
-      fail(`error parsing server cert: ${(err as Error).message}`);
+      fail(`error parsing server cert: ${errorMessage(err)}`);
     }
     if (!isDerSequence(serverCertDer)) {
       fail('error parsing server cert: field 6 does not decode to a DER certificate (one ASN.1 SEQUENCE)');
@@ -190,36 +208,26 @@ export function parseHandshake(line: string, options: ParseHandshakeOptions): Ha
         `or fix the plugin to send a certificate only when ${PLUGIN_CLIENT_CERT} is set.`,
     );
   }
+  return serverCertDer;
+}
 
-  let multiplex = false;
-  if (multiplexRequested) {
-    const notSupported =
-      `the plugin does not support gRPC broker multiplexing, which this host requested with ${PLUGIN_MULTIPLEX_GRPC}; ` +
-      'for Go plugins, update github.com/hashicorp/go-plugin to 1.6.0 or later and recompile, or turn multiplexing off';
-    if (mux === undefined) fail(notSupported);
-    const supported = parseGoBool(mux);
-    if (supported === undefined) {
-      fail(`error parsing ${JSON.stringify(mux)} as a boolean for gRPC broker multiplexing support`);
-    }
-    if (!supported) fail(notSupported);
-    multiplex = true;
+/** Field 7, when this host asked for multiplexing: the plugin must answer true (go-plugin >= 1.6). */
+function parseMultiplex(mux: string | undefined, fail: (message: string) => never): true {
+  const notSupported =
+    `the plugin does not support gRPC broker multiplexing, which this host requested with ${PLUGIN_MULTIPLEX_GRPC}; ` +
+    'for Go plugins, update github.com/hashicorp/go-plugin to 1.6.0 or later and recompile, or turn multiplexing off';
+  if (mux === undefined) fail(notSupported);
+  const supported = parseGoBool(mux);
+  if (supported === undefined) {
+    fail(`error parsing ${JSON.stringify(mux)} as a boolean for gRPC broker multiplexing support`);
   }
-
-  const handshake: Handshake = {
-    coreVersion,
-    appVersion,
-    network,
-    address,
-    protocol: 'grpc',
-    multiplex,
-  };
-  if (serverCertDer !== undefined) handshake.serverCertDer = serverCertDer;
-  return handshake;
+  if (!supported) fail(notSupported);
+  return true;
 }
 
 // Go resolves the address before dialing: any unix path, or host:port for TCP (`:1234` and
 // `[::1]:1234` pass). We check the shape only; we never resolve names.
-function checkAddress(network: HandshakeNetwork, address: string, fail: (message: string) => never): void {
+function checkAddress(network: Network, address: string, fail: (message: string) => never): void {
   if (address === '') fail(`the plugin's handshake has an empty ${network} address`);
   if (network === 'unix') return;
   const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):([0-9]+)$/.exec(address);

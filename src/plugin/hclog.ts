@@ -1,7 +1,7 @@
 // hclog JSON log lines: what a plugin writes to stderr, and how a host reads a plugin's stderr
 // (docs/protocol.md#logs, which links go-plugin's logStderr and log_entry.go; go-hclog's JSON format).
 
-import { encodeBase64 } from '../grpc/base64.js';
+import { encodeBase64 } from '../encoding/base64.js';
 
 /** hclog's levels, lowest first. */
 export const LEVELS = Object.freeze(['trace', 'debug', 'info', 'warn', 'error'] as const);

@@ -5,10 +5,12 @@
 // ConnInfo{knock}, the acceptor points "the next stream the peer opens" at N and answers with an ack,
 // and only then is the stream opened. Learned from go-plugin v1.8.0 internal/grpcmux and
 // grpc_broker.go (https://github.com/hashicorp/go-plugin/blob/v1.8.0/grpc_broker.go).
+import { noop } from '../noop.js';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createYamuxSession as createSession, type YamuxSession, type YamuxStream } from '../yamux/index.js';
 import type { ConnInfo } from './internal-services.js';
+import type { Network } from './network.js';
 
 /** What the broker needs from the yamux session to dial and accept broker connections. */
 export interface BrokerMuxer {
@@ -190,7 +192,7 @@ export interface HostMuxer extends BrokerMuxer {
   close(): Promise<void>;
 }
 
-export async function connectHostMuxer(network: 'unix' | 'tcp', address: string, timeoutMs = 20_000): Promise<HostMuxer> {
+export async function connectHostMuxer(network: Network, address: string, timeoutMs = 20_000): Promise<HostMuxer> {
   const conn = await new Promise<net.Socket>((resolve, reject) => {
     let where: net.NetConnectOpts;
     if (network === 'unix') where = { path: address };
@@ -226,4 +228,3 @@ export async function connectHostMuxer(network: 'unix' | 'tcp', address: string,
   };
 }
 
-function noop(): void {}

@@ -1,14 +1,14 @@
 // Where a plugin listens: unix socket paths and TCP port ranges (docs/protocol.md#listeners).
 // Only makeSocketDir and resolveSocketGroup touch the file system.
 
+import { errorMessage } from '../errors.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
-import { PLUGIN_MAX_PORT, PLUGIN_MIN_PORT, PLUGIN_UNIX_SOCKET_DIR, PLUGIN_UNIX_SOCKET_GROUP } from './env.js';
+import { PLUGIN_MAX_PORT, PLUGIN_MIN_PORT, PLUGIN_UNIX_SOCKET_DIR, PLUGIN_UNIX_SOCKET_GROUP, type Env } from './env.js';
 import { parseGoInt } from './go-strconv.js';
 
-type Env = Record<string, string | undefined>;
 
 /**
  * `sizeof(sun_path)` per platform, the terminating NUL included. Node silently truncates a longer
@@ -87,7 +87,7 @@ export function resolveSocketGroup(value: string, groupFile = '/etc/group'): num
   } catch (err) {
     throw new Error(
       `cannot look up group "${value}" from ${PLUGIN_UNIX_SOCKET_GROUP}: reading ${groupFile} failed ` +
-        `(${(err as Error).message}); give a numeric gid instead`,
+        `(${errorMessage(err)}); give a numeric gid instead`,
     );
   }
   for (const line of content.split('\n')) {

@@ -5,10 +5,11 @@
 // spawn or a handshake line to parse.
 import { createLogLineParser, type LogFields, type LogLevel } from './hclog.js';
 import { createLogger } from './logger.js';
-import { startPlugin, type PluginClient } from './host.js';
-import { PLUGIN_UNIX_SOCKET_DIR } from './env.js';
-import { preparePlugin, type PluginOptions, type PluginServer, type RegisterVersion } from './serve.js';
-import { createStdioRouter } from './stdio.js';
+import { startPlugin, type PluginClient } from './host/start.js';
+import { PLUGIN_UNIX_SOCKET_DIR, type Env } from './env.js';
+import { preparePlugin } from './serve/prepare.js';
+import type { PluginOptions, PluginServer, RegisterVersion } from './serve/options.js';
+import { createStdioRouter } from './serve/stdio.js';
 
 export interface TestPluginOptions extends Partial<Pick<PluginOptions, 'magicCookieKey' | 'magicCookieValue' | 'transport' | 'maxReceiveMessageSize' | 'maxSendMessageSize' | 'stdioBufferBytes' | 'reflection'>> {
   /** The plugin's register functions per app protocol version, as given to serve(). */
@@ -63,7 +64,7 @@ export async function testPlugin(options: TestPluginOptions): Promise<TestPlugin
   // The plugin's "real" stdout only ever carries the handshake line, which nobody reads here; stderr
   // written before the host's stdio stream opens is what a host would show from the process's stderr.
   const stdio = createStdioRouter({ stdout: () => {}, stderr: (bytes) => err.push(Buffer.from(bytes)) }, { bufferBytes: options.stdioBufferBytes });
-  const env: Record<string, string | undefined> = { [magicCookieKey]: magicCookieValue, [PLUGIN_UNIX_SOCKET_DIR]: process.env[PLUGIN_UNIX_SOCKET_DIR] };
+  const env: Env = { [magicCookieKey]: magicCookieValue, [PLUGIN_UNIX_SOCKET_DIR]: process.env[PLUGIN_UNIX_SOCKET_DIR] };
   const prepared = preparePlugin({ ...options, magicCookieKey, magicCookieValue, env, logger, exitProcess: false }, { stdio });
   await register(prepared.server, prepared.broker, { logger: prepared.logger, console: prepared.stdio.console });
   const plugin = await prepared.start(version, { inProcess: true });

@@ -1,11 +1,12 @@
 // AutoMTLS as TLS options for src/http2 (docs/protocol.md#tls-settings): each side presents its own
 // certificate and trusts only the other's, requires a client certificate as a server, and checks the
 // name `localhost` as a client. One function per direction, so a caller cannot mix them up.
+import { errorMessage } from '../errors.js';
 import { X509Certificate } from 'node:crypto';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
-import { Base64Error, decodeBase64, encodeBase64 } from '../grpc/base64.js';
+import { Base64Error, decodeBase64, encodeBase64 } from '../encoding/base64.js';
 import { derRead } from './asn1.js';
-import { toPem } from './x509.js';
+import { isPem, toPem } from '../encoding/pem.js';
 
 /** A side's own certificate and key, as generateCertificate returns them. */
 export interface OwnCertificate {
@@ -57,8 +58,7 @@ function clientTls(own: OwnCertificate, peer: string): TlsClientOptions {
 
 function peerPem(value: string | Uint8Array, what: string): string {
   if (typeof value === 'string') return parseCertificatePem(value, what).pem;
-  const head = new TextDecoder().decode(value.subarray(0, 64)).trimStart();
-  if (head.startsWith('-----BEGIN')) return parseCertificatePem(new TextDecoder().decode(value), what).pem;
+  if (isPem(value)) return parseCertificatePem(new TextDecoder().decode(value), what).pem;
   return certificateFromDer(value, what).pem;
 }
 
@@ -134,7 +134,7 @@ export function certificateFromDer(der: Uint8Array, what = 'the certificate'): P
     const outer = derRead(der);
     if (outer.tag !== 0x30 || outer.end !== der.length) throw new Error('not a single DER SEQUENCE');
   } catch (err) {
-    throw new TypeError(`${what} is not a valid X.509 certificate (${(err as Error).message})`, { cause: err });
+    throw new TypeError(`${what} is not a valid X.509 certificate (${errorMessage(err)})`, { cause: err });
   }
   try {
     new X509Certificate(der);

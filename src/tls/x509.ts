@@ -3,6 +3,7 @@
 // signature from node:crypto.
 import { createHash, generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { toPem } from '../encoding/pem.js';
 import {
   derBitString,
   derBoolean,
@@ -172,10 +173,4 @@ function subjectKeyIdentifier(spki: Uint8Array): Uint8Array {
 
 function pkcs8Pem(key: KeyObject): string {
   return key.export({ type: 'pkcs8', format: 'pem' }) as string;
-}
-
-/** PEM as Go's encoding/pem writes it: 64-column base64 lines and a trailing newline. */
-export function toPem(label: string, der: Uint8Array): string {
-  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
-  return `-----BEGIN ${label}-----\n${base64.replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 }

@@ -3,6 +3,7 @@
 // 256-stream accept backlog, a keepalive Ping every 30 s answered within 10 s, 256 KiB stream windows,
 // 75 s for a peer to acknowledge a stream we open. Any protocol error ends the session with
 // GoAway(protocol error), as Go does; the framing rules live in frame.ts, window.ts and stream-state.ts.
+import { noop } from '../noop.js';
 import type { Duplex } from 'node:stream';
 import { encodeHeader, Flag, FrameReader, FrameType, GoAwayCode, headerError, INITIAL_STREAM_WINDOW, isClientStreamId, MAX_UINT32, type FrameHeader } from './frame.js';
 import { YamuxStream, type StreamLink } from './stream.js';
@@ -317,4 +318,3 @@ export function createSession(conn: Duplex, options: SessionOptions): YamuxSessi
   return session;
 }
 
-function noop(): void {}

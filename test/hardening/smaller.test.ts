@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { createBroker, createClient, GrpcError, MAX_PENDING_CONN_INFO, parseHandshake, Status } from '../../src/index.js';
+import { createClient, GrpcError, Status } from '../../src/index.js';
+import { createBroker, MAX_PENDING_CONN_INFO } from '../../src/plugin/broker.js';
+import { parseHandshake } from '../../src/protocol.js';
 import { CallsService } from '../grpc/helpers.js';
 import { MiB } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startPlugin } from '../../src/index.js';
-import { formatReattachInstructions, goReattachJson, goReattachLiteral, debugMode } from '../../src/plugin/debug.js';
+import { formatReattachInstructions, goReattachJson, goReattachLiteral, debugMode } from '../../src/plugin/serve/debug.js';
 import { goPeers, runGo, type GoResult } from '../helpers/go-peers.js';
 import { COOKIE, Test, type TestClient } from '../fixtures/host/harness.js';
 import { isRunning } from '../fixtures/host/processes.js';

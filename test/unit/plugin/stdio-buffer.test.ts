@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { STDIO_CHUNK_BYTES, createStdioQueue, type StdioChannel } from '../../../src/plugin/stdio-buffer.js';
+import { STDIO_CHUNK_BYTES, createStdioQueue, type StdioChannel } from '../../../src/plugin/serve/stdio-buffer.js';
 import { seededRandom } from './random.js';
 
 const random = seededRandom(0x57d10);

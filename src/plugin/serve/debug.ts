@@ -3,8 +3,8 @@
 // go-plugin's ReattachConfig (Go's ClientConfig.Reattach). Test: true tells hosts not to stop the
 // plugin when they are done with it (go-plugin's ReattachConfig.Test), so it outlives many host runs
 // (docs/protocol.md#reattach).
-import { GO_PLUGIN_DEBUG } from './env.js';
-import type { ReattachConfig } from './host.js';
+import { GO_PLUGIN_DEBUG, type Env } from '../env.js';
+import type { ReattachConfig } from '../host/options.js';
 
 export interface DebugOptions {
   /** The provider's source address for TF_REATTACH_PROVIDERS (default `registry.terraform.io/example/<program name>`). */
@@ -14,7 +14,7 @@ export interface DebugOptions {
 }
 
 /** Debug options when `option` or the GO_PLUGIN_DEBUG variable asks for debug mode, else undefined. */
-export function debugMode(option: boolean | DebugOptions | undefined, env: Record<string, string | undefined>): DebugOptions | undefined {
+export function debugMode(option: boolean | DebugOptions | undefined, env: Env): DebugOptions | undefined {
   if (option === false) return undefined;
   if (option === true) return {};
   if (option) return option;

@@ -10,10 +10,11 @@
 //   - the plugin's own logger always writes hclog lines to the real stderr.
 // Bun and Deno write console output natively, not through process.stdout.write, so the console
 // methods are replaced as well.
+import type { Env } from '../env.js';
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import { createStdioQueue, type StdioChannel, type StdioQueue } from './stdio-buffer.js';
-import type { StdioData } from './internal-services.js';
+import type { StdioData } from '../internal-services.js';
 
 export const DEFAULT_STDIO_BUFFER_BYTES = 1024 * 1024;
 
@@ -173,7 +174,7 @@ function createRouter(realStdout: WriteFn, realStderr: WriteFn, bufferBytes: num
 const HOST_START_TIMEOUT_MS = 60_000;
 let releaseTimer: ReturnType<typeof setTimeout> | undefined;
 
-export function captureStdioEarly(env: Record<string, string | undefined> = process.env): void {
+export function captureStdioEarly(env: Env = process.env): void {
   if (active || env.PLUGIN_PROTOCOL_VERSIONS === undefined || typeof process === 'undefined' || !process.stdout) return;
   const router = captureStdio();
   releaseTimer = setTimeout(() => {
