@@ -234,5 +234,3 @@ function respondPlain(stream: ServerHttp2Stream, status: number, text: string): 
   stream.resume();
 }
 
-
-export type { Address };

@@ -3,7 +3,7 @@
 // never calls back (docs/node-http2.md#idle-sessions-block-server-close).
 import { noop } from '../noop.js';
 import http2 from 'node:http2';
-import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream, Http2Server, Http2SecureServer } from 'node:http2';
+import type { Http2Session, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream, Http2Server, Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rm } from 'node:fs/promises';
@@ -15,7 +15,6 @@ export type StreamHandler = (
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   rawHeaders: string[],
-  session: ServerHttp2Session,
 ) => void;
 
 export interface ListenOptions {
@@ -170,7 +169,7 @@ function trackedServer(options: ListenOptions, tcp: boolean) {
   });
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', noop);
-    const session = stream.session as ServerHttp2Session | undefined;
+    const session = stream.session;
     // Deno may emit a stream that is already closed, without its session.
     if (session) {
       openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
@@ -178,7 +177,7 @@ function trackedServer(options: ListenOptions, tcp: boolean) {
       (stream as CountedStream)[COUNTED_IN] = session;
       stream.on('close', countClosed);
     }
-    options.onStream(stream, headers, rawHeaders, session as ServerHttp2Session);
+    options.onStream(stream, headers, rawHeaders);
   });
   return { server, sessions, sockets };
 }
@@ -257,9 +256,9 @@ async function shutDown(
  * last stream id and closes once every stream has ended.
  */
 /** Streams open per session, so an idle session can be closed at once. */
-const openStreams = new WeakMap<ServerHttp2Session, number>();
+const openStreams = new WeakMap<Http2Session, number>();
 const COUNTED_IN = Symbol('open stream of');
-type CountedStream = ServerHttp2Stream & { [COUNTED_IN]?: ServerHttp2Session };
+type CountedStream = ServerHttp2Stream & { [COUNTED_IN]?: Http2Session };
 function countClosed(this: CountedStream): void {
   const session = this[COUNTED_IN]!;
   openStreams.set(session, (openStreams.get(session) ?? 1) - 1);

@@ -10,6 +10,7 @@ import { decodeBase64, encodeBase64 } from '../encoding/base64.js';
 import { parseGoBool, parseGoInt } from './go-strconv.js';
 
 import type { Network } from './network.js';
+import { isSingleDerSequence } from '../tls/asn1.js';
 
 /** What a plugin announces. */
 export interface HandshakeFields {
@@ -190,7 +191,7 @@ function parseServerCert(cert: string | undefined, expectCert: boolean | undefin
     } catch (err) {
       fail(`error parsing server cert: ${errorMessage(err)}`);
     }
-    if (!isDerSequence(serverCertDer)) {
+    if (!isSingleDerSequence(serverCertDer)) {
       fail('error parsing server cert: field 6 does not decode to a DER certificate (one ASN.1 SEQUENCE)');
     }
   }
@@ -236,15 +237,3 @@ function checkAddress(network: Network, address: string, fail: (message: string)
   }
 }
 
-// The outer SEQUENCE of a certificate, with a DER length covering exactly the decoded bytes.
-// X.509 parsing proper is left to the TLS layer; this catches text that merely looks like base64.
-function isDerSequence(bytes: Uint8Array): boolean {
-  if (bytes.length < 2 || bytes[0] !== 0x30) return false;
-  const first = bytes[1]!;
-  if (first < 0x80) return 2 + first === bytes.length;
-  const octets = first & 0x7f;
-  if (octets === 0 || octets > 4 || bytes.length < 2 + octets) return false;
-  let length = 0;
-  for (let i = 0; i < octets; i++) length = length * 256 + bytes[2 + i]!;
-  return 2 + octets + length === bytes.length;
-}

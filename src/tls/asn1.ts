@@ -264,6 +264,16 @@ export interface DerElement {
   end: number;
 }
 
+/** Whether `bytes` is exactly one DER SEQUENCE, nothing before or after it (the outer shape of a certificate). */
+export function isSingleDerSequence(bytes: Uint8Array): boolean {
+  try {
+    const outer = derRead(bytes);
+    return outer.tag === TAG_SEQUENCE && outer.end === bytes.length;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads one element at `offset` (definite lengths only, as DER requires). A small reader so callers can
  * take apart what they made or what node:crypto exported (e.g. the key bits inside an SPKI).

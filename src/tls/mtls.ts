@@ -1,11 +1,10 @@
 // AutoMTLS as TLS options for src/http2 (docs/protocol.md#tls-settings): each side presents its own
 // certificate and trusts only the other's, requires a client certificate as a server, and checks the
 // name `localhost` as a client. One function per direction, so a caller cannot mix them up.
-import { errorMessage } from '../errors.js';
 import { X509Certificate } from 'node:crypto';
 import type { TlsClientOptions, TlsServerOptions } from '../http2/tls-options.js';
 import { Base64Error, decodeBase64, encodeBase64 } from '../encoding/base64.js';
-import { derRead } from './asn1.js';
+import { isSingleDerSequence } from './asn1.js';
 import { isPem, toPem } from '../encoding/pem.js';
 
 /** A side's own certificate and key, as generateCertificate returns them. */
@@ -129,13 +128,8 @@ export function certificateToBase64Der(der: Uint8Array): string {
 
 /** A DER certificate (e.g. handshake field 6, already decoded), checked, with its PEM. */
 export function certificateFromDer(der: Uint8Array, what = 'the certificate'): ParsedCertificate {
-  try {
-    // One element, nothing after it: node:crypto would ignore trailing bytes.
-    const outer = derRead(der);
-    if (outer.tag !== 0x30 || outer.end !== der.length) throw new Error('not a single DER SEQUENCE');
-  } catch (err) {
-    throw new TypeError(`${what} is not a valid X.509 certificate (${errorMessage(err)})`, { cause: err });
-  }
+  // One element, nothing after it: node:crypto would ignore trailing bytes.
+  if (!isSingleDerSequence(der)) throw new TypeError(`${what} is not a valid X.509 certificate (not a single DER SEQUENCE)`);
   try {
     new X509Certificate(der);
   } catch (err) {

@@ -23,6 +23,7 @@ import {
   derTime,
   derUtcTime,
   derUtf8String,
+  isSingleDerSequence,
 } from '../../../src/tls/asn1.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -291,5 +292,20 @@ describe('openssl reads what we write', () => {
       'prim: INTEGER :03',
       'prim: cont [ 2 ]',
     ]);
+  });
+});
+
+describe('isSingleDerSequence: the outer shape of a certificate (handshake field 6, certificateFromDer)', () => {
+  it('accepts exactly one SEQUENCE, short and long length forms', () => {
+    assert.equal(isSingleDerSequence(derSequence(derInteger(1n))), true);
+    assert.equal(isSingleDerSequence(derSequence(derOctetString(new Uint8Array(300)))), true);
+  });
+  it('refuses another tag, trailing or missing bytes, and an indefinite length', () => {
+    const seq = derSequence(derInteger(1n));
+    assert.equal(isSingleDerSequence(derSet(derInteger(1n))), false);
+    assert.equal(isSingleDerSequence(new Uint8Array([...seq, 0])), false);
+    assert.equal(isSingleDerSequence(seq.subarray(0, seq.length - 1)), false);
+    assert.equal(isSingleDerSequence(new Uint8Array([0x30, 0x80, 0, 0])), false);
+    assert.equal(isSingleDerSequence(new Uint8Array([])), false);
   });
 });
