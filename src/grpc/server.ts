@@ -6,7 +6,7 @@ import http2 from 'node:http2';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { listen, serveConnections, type Http2ConnectionServer, type Http2Listener } from '../http2/listener.js';
-import { formatAddress, type Address } from '../http2/address.js';
+import { formatAddress } from '../http2/address.js';
 import type { TlsServerOptions } from '../http2/tls-options.js';
 import { isGrpcContentType } from './content-type.js';
 import { ACCEPT_ENCODING, isSupportedEncoding, type Encoding } from './compression.js';
