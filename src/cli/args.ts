@@ -36,27 +36,52 @@ export const TARGET_OPTIONS = `  --cookie KEY=VALUE     the magic cookie the plu
   --timeout MS           start timeout (default 10000)
   --json                 print one JSON document instead of text`;
 
+/** What the options said, before the known host fills in what they left out. */
+interface TargetOptions {
+  cookie?: [string, string];
+  host?: KnownHost;
+  versions?: number[];
+  autoMTLS: boolean;
+  reattach?: ReattachConfig;
+  json: boolean;
+  startTimeoutMs: number;
+  protoFiles: string[];
+  includeDirs: string[];
+  headers: Array<[string, string]>;
+}
+
 /**
  * Parses the options before the plugin command. The command starts at the first argument that is not
  * an option (or after `--`); `take` may claim arguments after it (call's Service/Method and body).
  */
 export function parseTarget(argv: string[], allow: { headers?: boolean } = {}): { target: PluginTarget; rest: string[] } {
-  let cookie: [string, string] | undefined;
-  let host: KnownHost | undefined;
-  let versions: number[] | undefined;
-  let autoMTLS = true;
-  let reattach: ReattachConfig | undefined;
-  let json = false;
-  let startTimeoutMs = 10_000;
-  const protoFiles: string[] = [];
-  const includeDirs: string[] = [];
-  const headers: Array<[string, string]> = [];
-  let i = 0;
-  const value = (flag: string) => {
-    const v = argv[++i];
-    if (v === undefined) throw new UsageError(`${flag} needs a value`);
-    return v;
+  const { options, rest } = readOptions(argv, allow);
+  const known = options.host ? KNOWN_HOSTS[options.host] : undefined;
+  if (!options.cookie && !known && !options.reattach) {
+    throw new UsageError('give the magic cookie the plugin expects: --cookie KEY=VALUE, or --host NAME for a known host');
+  }
+  const { cookie, host, reattach } = options;
+  const target: PluginTarget = {
+    command: reattach ? [] : rest,
+    magicCookieKey: cookie?.[0] ?? known?.magicCookieKey ?? 'GO_PLUGIN_TS_REATTACH',
+    magicCookieValue: cookie?.[1] ?? known?.magicCookieValue ?? '',
+    versions: options.versions ?? (reattach ? [reattach.protocolVersion] : known ? [...known.versions] : [1]),
+    autoMTLS: options.autoMTLS,
+    protoFiles: options.protoFiles,
+    includeDirs: options.includeDirs,
+    headers: options.headers,
+    json: options.json,
+    startTimeoutMs: options.startTimeoutMs,
+    ...(reattach ? { reattach } : {}),
+    ...(host ? { host } : {}),
   };
+  return { target, rest: reattach ? rest : [] };
+}
+
+/** The options up to the first argument that is not one (or up to `--`), and the arguments after them. */
+function readOptions(argv: string[], allow: { headers?: boolean }): { options: TargetOptions; rest: string[] } {
+  const options: TargetOptions = { autoMTLS: true, json: false, startTimeoutMs: 10_000, protoFiles: [], includeDirs: [], headers: [] };
+  let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -65,81 +90,81 @@ export function parseTarget(argv: string[], allow: { headers?: boolean } = {}): 
     }
     if (!arg.startsWith('-')) break;
     const [flag, inline] = arg.includes('=') && arg.startsWith('--') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const next = () => inline ?? value(flag);
-    switch (flag) {
-      case '--cookie': {
-        const text = next();
-        const eq = text.indexOf('=');
-        if (eq <= 0) throw new UsageError(`--cookie wants KEY=VALUE, got ${JSON.stringify(text)}`);
-        cookie = [text.slice(0, eq), text.slice(eq + 1)];
-        break;
-      }
-      case '--host': {
-        const name = next();
-        if (!(name in KNOWN_HOSTS)) throw new UsageError(`unknown --host ${JSON.stringify(name)}; known hosts: ${Object.keys(KNOWN_HOSTS).join(', ')}`);
-        host = name as KnownHost;
-        break;
-      }
-      case '--versions': {
-        const text = next();
-        versions = text.split(',').map((v) => Number(v.trim()));
-        if (versions.length === 0 || versions.some((v) => !Number.isSafeInteger(v) || v < 0)) throw new UsageError(`--versions wants integers like 1,2; got ${JSON.stringify(text)}`);
-        break;
-      }
-      case '--no-mtls':
-        autoMTLS = false;
-        break;
-      case '--reattach':
-        reattach = parseReattach(next());
-        break;
-      case '--proto':
-        protoFiles.push(next());
-        break;
-      case '-I':
-      case '--include':
-        includeDirs.push(next());
-        break;
-      case '--timeout': {
-        startTimeoutMs = Number(next());
-        if (!Number.isFinite(startTimeoutMs) || startTimeoutMs <= 0) throw new UsageError('--timeout wants milliseconds');
-        break;
-      }
-      case '--json':
-        json = true;
-        break;
-      case '-H':
-      case '--header': {
-        if (!allow.headers) throw new UsageError(`unknown option ${arg}`);
-        const text = next();
-        const colon = text.indexOf(':');
-        if (colon <= 0) throw new UsageError(`${flag} wants "key: value", got ${JSON.stringify(text)}`);
-        headers.push([text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()]);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option ${arg}`);
-    }
+    const next = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    applyOption(options, arg, flag, next, allow);
   }
-  const rest = argv.slice(i);
-  const known = host ? KNOWN_HOSTS[host] : undefined;
-  if (!cookie && !known && !reattach) {
-    throw new UsageError('give the magic cookie the plugin expects: --cookie KEY=VALUE, or --host NAME for a known host');
+  return { options, rest: argv.slice(i) };
+}
+
+/** One option: `next()` reads its value (after `=`, or the next argument). */
+function applyOption(options: TargetOptions, arg: string, flag: string, next: () => string, allow: { headers?: boolean }): void {
+  switch (flag) {
+    case '--cookie':
+      options.cookie = parseCookie(next());
+      break;
+    case '--host':
+      options.host = parseHost(next());
+      break;
+    case '--versions':
+      options.versions = parseVersions(next());
+      break;
+    case '--no-mtls':
+      options.autoMTLS = false;
+      break;
+    case '--reattach':
+      options.reattach = parseReattach(next());
+      break;
+    case '--proto':
+      options.protoFiles.push(next());
+      break;
+    case '-I':
+    case '--include':
+      options.includeDirs.push(next());
+      break;
+    case '--timeout':
+      options.startTimeoutMs = Number(next());
+      if (!Number.isFinite(options.startTimeoutMs) || options.startTimeoutMs <= 0) throw new UsageError('--timeout wants milliseconds');
+      break;
+    case '--json':
+      options.json = true;
+      break;
+    case '-H':
+    case '--header':
+      if (!allow.headers) throw new UsageError(`unknown option ${arg}`);
+      options.headers.push(parseHeader(flag, next()));
+      break;
+    default:
+      throw new UsageError(`unknown option ${arg}`);
   }
-  const target: PluginTarget = {
-    command: reattach ? [] : rest,
-    magicCookieKey: cookie?.[0] ?? known?.magicCookieKey ?? 'GO_PLUGIN_TS_REATTACH',
-    magicCookieValue: cookie?.[1] ?? known?.magicCookieValue ?? '',
-    versions: versions ?? (reattach ? [reattach.protocolVersion] : known ? [...known.versions] : [1]),
-    autoMTLS,
-    protoFiles,
-    includeDirs,
-    headers,
-    json,
-    startTimeoutMs,
-    ...(reattach ? { reattach } : {}),
-    ...(host ? { host } : {}),
-  };
-  return { target, rest: reattach ? rest : [] };
+}
+
+function parseCookie(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--cookie wants KEY=VALUE, got ${JSON.stringify(text)}`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+function parseHost(name: string): KnownHost {
+  if (!(name in KNOWN_HOSTS)) throw new UsageError(`unknown --host ${JSON.stringify(name)}; known hosts: ${Object.keys(KNOWN_HOSTS).join(', ')}`);
+  return name as KnownHost;
+}
+
+function parseVersions(text: string): number[] {
+  const versions = text.split(',').map((v) => Number(v.trim()));
+  if (versions.length === 0 || versions.some((v) => !Number.isSafeInteger(v) || v < 0)) throw new UsageError(`--versions wants integers like 1,2; got ${JSON.stringify(text)}`);
+  return versions;
+}
+
+/** `key: value`, the key lower-cased as gRPC metadata keys are. */
+function parseHeader(flag: string, text: string): [string, string] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new UsageError(`${flag} wants "key: value", got ${JSON.stringify(text)}`);
+  return [text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()];
 }
 
 /** Accepts our reattach JSON and go-plugin's (`{"Protocol":…,"Addr":{"Network":…,"String":…}}`). */

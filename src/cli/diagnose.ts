@@ -71,13 +71,22 @@ export interface Diagnosis {
 const COOKIE_REFUSALS = [/meant to be launched by its host/i, /This binary is a plugin/i, /magic cookie/i, /MagicCookieError/];
 const SOCKET_TOO_LONG = [/unix socket path .* bytes long/i, /ENAMETOOLONG/, /bind: invalid argument/i, /path too long/i];
 
+/** What went wrong, in the order a launch goes: output, handshake, start failure, connection, health, stop. */
 export function diagnose(o: Observation): Diagnosis[] {
   const out: Diagnosis[] = [];
+  outputProblems(o, out);
+  handshakeProblems(o, out);
+  startFailures(o, out);
+  afterStartProblems(o, out);
+  return out;
+}
+
+const looksLikeHandshake = (line: string) => /^\d+\|\d+\|/.test(line.trim());
+
+/** Stray stdout before the handshake, and refusals the plugin wrote to stderr. */
+function outputProblems(o: Observation, out: Diagnosis[]): void {
   const stderr = o.stderrLines.join('\n');
   const first = o.stdoutLines[0];
-  const error = o.startError ?? '';
-  const looksLikeHandshake = (line: string) => /^\d+\|\d+\|/.test(line.trim());
-
   if (first !== undefined && !looksLikeHandshake(first)) {
     const handshakeLater = o.stdoutLines.slice(1).find(looksLikeHandshake);
     out.push({
@@ -96,38 +105,47 @@ export function diagnose(o: Observation): Diagnosis[] {
       fix: 'pass the cookie the plugin was built with: --cookie KEY=VALUE (its magicCookieKey and magicCookieValue), or --host NAME for a known host',
     });
   }
-  if (SOCKET_TOO_LONG.some((r) => r.test(stderr) || r.test(error))) {
+  if (SOCKET_TOO_LONG.some((r) => r.test(stderr) || r.test(o.startError ?? ''))) {
     out.push({
       id: 'socket-path-too-long',
       problem: 'the unix socket path is longer than the OS allows (108 bytes on Linux, 104 on macOS)',
       fix: `set TMPDIR or ${PLUGIN_UNIX_SOCKET_DIR} to a short directory such as /tmp`,
     });
   }
-  if (first !== undefined && looksLikeHandshake(first)) {
-    const fields = first.trim().split('|');
-    if (o.autoMTLS && (fields.length === 5 || fields.length === 4)) {
-      out.push({
-        id: 'old-handshake',
-        problem:
-          `the plugin printed a ${fields.length}-field handshake line with no certificate: it ignores ${PLUGIN_CLIENT_CERT}, so it cannot do AutoMTLS ` +
-          '(go-plugin before 1.2, or an old TS plugin library print this line)',
-        fix: 'upgrade the library the plugin is built with; to talk to it as it is, run with --no-mtls (and configure its host without AutoMTLS)',
-      });
-    } else if (!o.autoMTLS && fields.length >= 6 && fields[5] !== '') {
-      out.push({
-        id: 'unexpected-certificate',
-        problem: `the plugin sent a certificate although no ${PLUGIN_CLIENT_CERT} was set: it serves TLS nobody asked for`,
-        fix: `send a certificate only when ${PLUGIN_CLIENT_CERT} is set; or inspect without --no-mtls`,
-      });
-    }
-    if (/Incompatible API version/.test(error)) {
-      out.push({
-        id: 'bad-version',
-        problem: `the plugin answered app protocol version ${fields[1]}, but the host offered ${o.offered.join(',')}`,
-        fix: `offer the plugin's version with --versions ${fields[1]}, or build the plugin for the host's versions (${o.offered.join(',')})`,
-      });
-    }
+}
+
+/** A handshake line that does not fit the TLS setting or the offered versions. */
+function handshakeProblems(o: Observation, out: Diagnosis[]): void {
+  const first = o.stdoutLines[0];
+  if (first === undefined || !looksLikeHandshake(first)) return;
+  const fields = first.trim().split('|');
+  if (o.autoMTLS && (fields.length === 5 || fields.length === 4)) {
+    out.push({
+      id: 'old-handshake',
+      problem:
+        `the plugin printed a ${fields.length}-field handshake line with no certificate: it ignores ${PLUGIN_CLIENT_CERT}, so it cannot do AutoMTLS ` +
+        '(go-plugin before 1.2, or an old TS plugin library print this line)',
+      fix: 'upgrade the library the plugin is built with; to talk to it as it is, run with --no-mtls (and configure its host without AutoMTLS)',
+    });
+  } else if (!o.autoMTLS && fields.length >= 6 && fields[5] !== '') {
+    out.push({
+      id: 'unexpected-certificate',
+      problem: `the plugin sent a certificate although no ${PLUGIN_CLIENT_CERT} was set: it serves TLS nobody asked for`,
+      fix: `send a certificate only when ${PLUGIN_CLIENT_CERT} is set; or inspect without --no-mtls`,
+    });
   }
+  if (/Incompatible API version/.test(o.startError ?? '')) {
+    out.push({
+      id: 'bad-version',
+      problem: `the plugin answered app protocol version ${fields[1]}, but the host offered ${o.offered.join(',')}`,
+      fix: `offer the plugin's version with --versions ${fields[1]}, or build the plugin for the host's versions (${o.offered.join(',')})`,
+    });
+  }
+}
+
+/** A launch that ended without a handshake, when nothing found so far explains it. */
+function startFailures(o: Observation, out: Diagnosis[]): void {
+  const error = o.startError ?? '';
   const exitedEarly = /exited before we could connect/.test(error);
   if (exitedEarly && !out.some((d) => d.id === 'wrong-cookie' || d.id === 'socket-path-too-long')) {
     out.push({
@@ -136,13 +154,18 @@ export function diagnose(o: Observation): Diagnosis[] {
       fix: 'run it by hand to see it fail: go-plugin-ts plugins start without a host with GO_PLUGIN_DEBUG=1',
     });
   }
-  if (/timeout while waiting for plugin/.test(error) || (first === undefined && o.startError && !exitedEarly && !out.length)) {
+  if (/timeout while waiting for plugin/.test(error) || (o.stdoutLines[0] === undefined && o.startError && !exitedEarly && !out.length)) {
     out.push({
       id: 'no-handshake',
       problem: `the plugin printed no handshake line within ${o.startTimeoutMs} ms`,
       fix: 'something before serve() blocks or the program never calls it; run it by hand with GO_PLUGIN_DEBUG=1, or raise --timeout if it is only slow',
     });
   }
+}
+
+/** After the handshake: the connection, the health check, and the stop. */
+function afterStartProblems(o: Observation, out: Diagnosis[]): void {
+  const error = o.startError ?? '';
   if (/cannot connect to plugin/.test(error)) {
     out.push({
       id: 'cannot-connect',
@@ -164,7 +187,6 @@ export function diagnose(o: Observation): Diagnosis[] {
       fix: 'exit when Shutdown arrives: serve() does unless exitProcess is false; with exitProcess: false, await plugin.closed and end the process, and close timers, servers and handles that keep it alive',
     });
   }
-  return out;
 }
 
 function truncate(text: string, max = 80): string {

@@ -6,7 +6,7 @@ import { errorMessage } from '../errors.js';
 import { X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
-import { PluginStartError, startPlugin, type PluginClient } from '../plugin/host/start.js';
+import { PluginStartError, startPlugin, type LaunchEvent, type PluginClient } from '../plugin/host/start.js';
 import type { Logger } from '../plugin/logger.js';
 import { parseTarget, startOptions, TARGET_OPTIONS, UsageError, type PluginTarget } from './args.js';
 import { describeHandshake, diagnose, type Diagnosis, type HandshakeField } from './diagnose.js';
@@ -72,100 +72,27 @@ const decoder = new TextDecoder();
 export async function inspectPlugin(target: PluginTarget): Promise<InspectReport> {
   const began = performance.now();
   const at = () => Math.round(performance.now() - began);
-  const report: InspectReport = {
-    command: target.command,
-    host: { cookieKey: target.magicCookieKey, ...(target.host ? { knownHost: target.host } : {}), versions: target.versions, autoMTLS: target.autoMTLS, reattach: !!target.reattach },
-    timings: {},
-    logs: [],
-    stdout: '',
-    stderr: '',
-    diagnoses: [],
-    ok: false,
-  };
-  const stdoutLines: string[] = [];
-  const stderrLines: string[] = [];
-  const hostWarnings: string[] = [];
-  const record = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (!('plugin' in fields)) {
-      hostWarnings.push(message);
-      return;
-    }
-    const { plugin: _name, ...rest } = fields;
-    report.logs.push({ level, message, fields: rest });
-    stderrLines.push(message);
-  };
-  const logger: Logger = { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-
-  let plugin: PluginClient | undefined;
-  try {
-    plugin = await startPlugin({
-      ...startOptions(target),
-      logger,
-      onStdout: (data) => (report.stdout += decoder.decode(data)),
-      onStderr: (data) => (report.stderr += decoder.decode(data)),
-      onLaunchEvent: (event) => {
-        if (event.phase === 'spawned') report.timings.spawned = at();
-        else if (event.phase === 'stdout') {
-          if (stdoutLines.length === 0) report.timings.firstLine = at();
-          stdoutLines.push(event.line);
-        } else {
-          report.timings.connected = at();
-          report.connection = { tls: event.tls };
-        }
-      },
-    });
-  } catch (err) {
-    report.startError = errorMessage(err);
-    if (err instanceof PluginStartError) for (const line of err.stderr) if (!stderrLines.includes(line)) stderrLines.push(line);
-    if (!(err instanceof PluginStartError)) report.startError = `${err instanceof Error ? err.name : 'Error'}: ${report.startError}`;
-  }
-
-  const first = stdoutLines[0];
+  const report = emptyReport(target);
+  const seen = watchLaunch(report, at);
+  const plugin = await launch(target, report, seen);
+  const first = seen.stdoutLines[0];
   if (first !== undefined && /^\d+\|/.test(first)) {
     report.handshake = { line: first, fields: describeHandshake(first, target.versions) };
     report.certificate = certificateOf(first.split('|')[5]);
   }
-  let exitCode: number | null | undefined;
+  let exitCode: number | undefined;
   if (plugin) {
-    report.negotiatedVersion = plugin.negotiatedVersion;
-    report.network = plugin.reattachConfig.network;
-    report.address = plugin.reattachConfig.address;
-    report.pid = plugin.pid;
-    if (report.connection?.tls) Object.assign(report.connection, await tlsDetails(plugin));
-    try {
-      await plugin.ping({ timeoutMs: 5000 });
-      report.health = { ok: true, status: 'SERVING' };
-    } catch (err) {
-      report.health = { ok: false, status: errorMessage(err) };
-    }
-    report.timings.healthy = at();
-    report.services = await servicesOf(plugin, target);
-    report.timings.services = at();
-    // Output the plugin wrote at start-up may still be on its way over the stdio stream.
-    await new Promise((resolve) => setTimeout(resolve, 150));
-
-    const stopping = performance.now();
-    await plugin.kill();
-    const reattachedTest = !!target.reattach?.test;
-    const exited = reattachedTest ? undefined : await within(plugin.exited, 3000);
-    report.stop = {
-      ms: Math.round(performance.now() - stopping),
-      graceful: !hostWarnings.includes('plugin failed to exit gracefully'),
-      code: exited?.code ?? null,
-      signal: exited?.signal ?? null,
-      reattached: reattachedTest,
-    };
-    report.timings.stopped = at();
+    await usePlugin(plugin, target, report, at);
+    await stopPlugin(plugin, target, report, seen.hostWarnings, at);
   } else {
     const code = /exit code (-?\d+)/.exec(report.startError ?? '')?.[1];
     if (code !== undefined) exitCode = Number(code);
   }
-
   report.diagnoses = diagnose({
-    stdoutLines,
+    stdoutLines: seen.stdoutLines,
     ...(report.startError !== undefined ? { startError: report.startError } : {}),
     ...(exitCode !== undefined ? { exitCode } : {}),
-    stderrLines,
+    stderrLines: seen.stderrLines,
     autoMTLS: target.autoMTLS,
     offered: target.versions,
     cookieKey: target.magicCookieKey,
@@ -175,6 +102,114 @@ export async function inspectPlugin(target: PluginTarget): Promise<InspectReport
   });
   report.ok = plugin !== undefined && report.diagnoses.length === 0;
   return report;
+}
+
+function emptyReport(target: PluginTarget): InspectReport {
+  return {
+    command: target.command,
+    host: { cookieKey: target.magicCookieKey, ...(target.host ? { knownHost: target.host } : {}), versions: target.versions, autoMTLS: target.autoMTLS, reattach: !!target.reattach },
+    timings: {},
+    logs: [],
+    stdout: '',
+    stderr: '',
+    diagnoses: [],
+    ok: false,
+  };
+}
+
+/** What the launch shows as it happens: stdout lines, the plugin's log lines, the host's own warnings. */
+interface LaunchWatch {
+  stdoutLines: string[];
+  stderrLines: string[];
+  hostWarnings: string[];
+  logger: Logger;
+  onLaunchEvent(event: LaunchEvent): void;
+}
+
+function watchLaunch(report: InspectReport, at: () => number): LaunchWatch {
+  const stdoutLines: string[] = [];
+  const stderrLines: string[] = [];
+  const hostWarnings: string[] = [];
+  // The host's logger gets the plugin's stderr lines (they carry a `plugin` field) and the host's own messages.
+  const record = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
+    if (!('plugin' in fields)) {
+      hostWarnings.push(message);
+      return;
+    }
+    const { plugin: _name, ...rest } = fields;
+    report.logs.push({ level, message, fields: rest });
+    stderrLines.push(message);
+  };
+  return {
+    stdoutLines,
+    stderrLines,
+    hostWarnings,
+    logger: { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+    onLaunchEvent(event) {
+      if (event.phase === 'spawned') report.timings.spawned = at();
+      else if (event.phase === 'stdout') {
+        if (stdoutLines.length === 0) report.timings.firstLine = at();
+        stdoutLines.push(event.line);
+      } else {
+        report.timings.connected = at();
+        report.connection = { tls: event.tls };
+      }
+    },
+  };
+}
+
+/** Starts the plugin as a host does; a failure is recorded in the report, and the result is undefined. */
+async function launch(target: PluginTarget, report: InspectReport, seen: LaunchWatch): Promise<PluginClient | undefined> {
+  try {
+    return await startPlugin({
+      ...startOptions(target),
+      logger: seen.logger,
+      onStdout: (data) => (report.stdout += decoder.decode(data)),
+      onStderr: (data) => (report.stderr += decoder.decode(data)),
+      onLaunchEvent: seen.onLaunchEvent,
+    });
+  } catch (err) {
+    report.startError = errorMessage(err);
+    if (err instanceof PluginStartError) for (const line of err.stderr) if (!seen.stderrLines.includes(line)) seen.stderrLines.push(line);
+    if (!(err instanceof PluginStartError)) report.startError = `${err instanceof Error ? err.name : 'Error'}: ${report.startError}`;
+    return undefined;
+  }
+}
+
+/** What a host sees of the running plugin: the connection, its health, its services. */
+async function usePlugin(plugin: PluginClient, target: PluginTarget, report: InspectReport, at: () => number): Promise<void> {
+  report.negotiatedVersion = plugin.negotiatedVersion;
+  report.network = plugin.reattachConfig.network;
+  report.address = plugin.reattachConfig.address;
+  report.pid = plugin.pid;
+  if (report.connection?.tls) Object.assign(report.connection, await tlsDetails(plugin));
+  try {
+    await plugin.ping({ timeoutMs: 5000 });
+    report.health = { ok: true, status: 'SERVING' };
+  } catch (err) {
+    report.health = { ok: false, status: errorMessage(err) };
+  }
+  report.timings.healthy = at();
+  report.services = await servicesOf(plugin, target);
+  report.timings.services = at();
+}
+
+/** Stops it as a host does (Shutdown, then the kill ladder) and records how it ended. */
+async function stopPlugin(plugin: PluginClient, target: PluginTarget, report: InspectReport, hostWarnings: string[], at: () => number): Promise<void> {
+  // Output the plugin wrote at start-up may still be on its way over the stdio stream.
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const stopping = performance.now();
+  await plugin.kill();
+  const reattachedTest = !!target.reattach?.test;
+  const exited = reattachedTest ? undefined : await within(plugin.exited, 3000);
+  report.stop = {
+    ms: Math.round(performance.now() - stopping),
+    graceful: !hostWarnings.includes('plugin failed to exit gracefully'),
+    code: exited?.code ?? null,
+    signal: exited?.signal ?? null,
+    reattached: reattachedTest,
+  };
+  report.timings.stopped = at();
 }
 
 async function servicesOf(plugin: PluginClient, target: PluginTarget): Promise<NonNullable<InspectReport['services']>> {

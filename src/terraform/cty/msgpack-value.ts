@@ -2,10 +2,10 @@
 // (https://github.com/zclconf/go-cty/tree/dcb5db6/cty/msgpack): unknowns are extension 0 (no
 // refinements) or 12 (a map of refinements), a dynamic value is [type as JSON bytes, value],
 // objects are maps with their attributes in name order.
-import { MsgpackError, MsgpackReader, MsgpackWriter } from './msgpack.js';
+import { MsgpackError, MsgpackReader, MsgpackWriter, type MsgpackKind } from './msgpack.js';
 import { describe, numberFromText, numberWire, type CtyNumber } from './number.js';
 import { CtyValueError, type AttributePath, type PathStep } from './path.js';
-import { typeFromJson, typeName, typeToJson, type CtyType } from './types.js';
+import { typeFromJson, typeName, typeToJson, type CtyCollectionType, type CtyObjectType, type CtyTupleType, type CtyType } from './types.js';
 import { isUnknown, isWhollyKnown, rememberedType, setKey, Unknown, withType, type Refinement } from './values.js';
 import { inferType } from './infer.js';
 
@@ -42,6 +42,7 @@ function wrap<T>(path: AttributePath, run: () => T): T {
   }
 }
 
+/** One value of `type`: unknowns and dynamic values first, then one reader per type kind. */
 function decode(r: MsgpackReader, type: CtyType, path: PathStep[]): unknown {
   const kind = r.peek();
   if (kind === 'ext') return decodeUnknown(r, type, path);
@@ -55,58 +56,76 @@ function decode(r: MsgpackReader, type: CtyType, path: PathStep[]): unknown {
       if (kind !== 'bool') throw mismatch(path, 'a bool', kind);
       return r.readBool();
     case 'number':
-      if (kind === 'int') return r.readInt();
-      if (kind === 'float') return r.readFloat();
-      if (kind === 'str') {
-        const text = r.readString();
-        try {
-          return numberFromText(text);
-        } catch {
-          throw new CtyValueError([...path], `a number is required, got the string ${JSON.stringify(text)}`);
-        }
-      }
-      throw mismatch(path, 'a number', kind);
+      return decodeNumber(r, kind, path);
     case 'list':
-    case 'set': {
-      if (kind !== 'array') throw mismatch(path, `a ${type.kind}`, kind);
-      const n = r.readArrayLength();
-      const out: unknown[] = [];
-      for (let i = 0; i < n; i++) out.push(decode(r, type.element, [...path, { index: i }]));
-      return out;
-    }
-    case 'tuple': {
-      if (kind !== 'array') throw mismatch(path, 'a tuple', kind);
-      const n = r.readArrayLength();
-      if (n !== type.elements.length) throw new CtyValueError([...path], `a tuple of ${type.elements.length} elements is required, got ${n}`);
-      return type.elements.map((element, i) => decode(r, element, [...path, { index: i }]));
-    }
-    case 'map': {
-      if (kind !== 'map') throw mismatch(path, 'a map', kind);
-      const n = r.readMapLength();
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) {
-        if (r.peek() !== 'str') throw new CtyValueError([...path], 'map keys must be strings');
-        const key = r.readString();
-        setKey(out, key, decode(r, type.element, [...path, { key }]));
-      }
-      return out;
-    }
-    case 'object': {
-      if (kind !== 'map') throw mismatch(path, 'an object', kind);
-      const n = r.readMapLength();
-      const names = Object.keys(type.attributes);
-      if (n !== names.length) throw new CtyValueError([...path], `an object with ${names.length} attributes is required, got ${n}`);
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) {
-        if (r.peek() !== 'str') throw new CtyValueError([...path], 'object attribute names must be strings');
-        const name = r.readString();
-        const attribute = Object.hasOwn(type.attributes, name) ? type.attributes[name] : undefined;
-        if (!attribute) throw new CtyValueError([...path], `unsupported attribute "${name}"`);
-        setKey(out, name, decode(r, attribute, [...path, { attribute: name }]));
-      }
-      return out;
+    case 'set':
+      return decodeList(r, kind, type, path);
+    case 'tuple':
+      return decodeTuple(r, kind, type, path);
+    case 'map':
+      return decodeMap(r, kind, type, path);
+    case 'object':
+      return decodeObject(r, kind, type, path);
+  }
+}
+
+/** An int, a float, or (for numbers neither holds exactly) decimal text. */
+function decodeNumber(r: MsgpackReader, kind: MsgpackKind, path: PathStep[]): CtyNumber {
+  if (kind === 'int') return r.readInt();
+  if (kind === 'float') return r.readFloat();
+  if (kind === 'str') {
+    const text = r.readString();
+    try {
+      return numberFromText(text);
+    } catch {
+      throw new CtyValueError([...path], `a number is required, got the string ${JSON.stringify(text)}`);
     }
   }
+  throw mismatch(path, 'a number', kind);
+}
+
+function decodeList(r: MsgpackReader, kind: MsgpackKind, type: CtyCollectionType, path: PathStep[]): unknown[] {
+  if (kind !== 'array') throw mismatch(path, `a ${type.kind}`, kind);
+  const n = r.readArrayLength();
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) out.push(decode(r, type.element, [...path, { index: i }]));
+  return out;
+}
+
+function decodeTuple(r: MsgpackReader, kind: MsgpackKind, type: CtyTupleType, path: PathStep[]): unknown[] {
+  if (kind !== 'array') throw mismatch(path, 'a tuple', kind);
+  const n = r.readArrayLength();
+  if (n !== type.elements.length) throw new CtyValueError([...path], `a tuple of ${type.elements.length} elements is required, got ${n}`);
+  return type.elements.map((element, i) => decode(r, element, [...path, { index: i }]));
+}
+
+function decodeMap(r: MsgpackReader, kind: MsgpackKind, type: CtyCollectionType, path: PathStep[]): Record<string, unknown> {
+  if (kind !== 'map') throw mismatch(path, 'a map', kind);
+  const n = r.readMapLength();
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    if (r.peek() !== 'str') throw new CtyValueError([...path], 'map keys must be strings');
+    const key = r.readString();
+    setKey(out, key, decode(r, type.element, [...path, { key }]));
+  }
+  return out;
+}
+
+/** Exactly the type's attributes, in any order. */
+function decodeObject(r: MsgpackReader, kind: MsgpackKind, type: CtyObjectType, path: PathStep[]): Record<string, unknown> {
+  if (kind !== 'map') throw mismatch(path, 'an object', kind);
+  const n = r.readMapLength();
+  const names = Object.keys(type.attributes);
+  if (n !== names.length) throw new CtyValueError([...path], `an object with ${names.length} attributes is required, got ${n}`);
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    if (r.peek() !== 'str') throw new CtyValueError([...path], 'object attribute names must be strings');
+    const name = r.readString();
+    const attribute = Object.hasOwn(type.attributes, name) ? type.attributes[name] : undefined;
+    if (!attribute) throw new CtyValueError([...path], `unsupported attribute "${name}"`);
+    setKey(out, name, decode(r, attribute, [...path, { attribute: name }]));
+  }
+  return out;
 }
 
 function mismatch(path: PathStep[], wanted: string, got: string): CtyValueError {
@@ -207,91 +226,111 @@ function skip(r: MsgpackReader): void {
   }
 }
 
+/** One value as `type`: unknowns and dynamic values first, then one writer per type kind. */
 function encode(w: MsgpackWriter, value: unknown, type: CtyType, path: PathStep[]): void {
   if (isUnknown(value)) return encodeUnknown(w, value, type, path);
   if (value === null || value === undefined) return w.nil();
-  if (type.kind === 'dynamic') {
-    const actual = rememberedType(value) ?? inferType(value, path);
-    w.arrayLength(2);
-    w.bin(new TextEncoder().encode(JSON.stringify(typeToJson(actual))));
-    return encode(w, value, actual, path);
-  }
-  const fail = (): never => {
-    throw new CtyValueError([...path], `${typeName(type)} is required, got ${describe(value)}`);
-  };
   switch (type.kind) {
+    case 'dynamic':
+      return encodeDynamic(w, value, path);
     case 'string':
-      return typeof value === 'string' ? w.string(value) : fail();
+      if (typeof value !== 'string') throw wrongValue(type, value, path);
+      return w.string(value);
     case 'bool':
-      return typeof value === 'boolean' ? w.bool(value) : fail();
-    case 'number': {
-      let wire;
-      try {
-        wire = numberWire(value);
-      } catch {
-        return fail();
-      }
-      if ('int' in wire) return w.int(wire.int);
-      if ('float' in wire) return w.float64(wire.float);
-      return w.string(wire.text);
-    }
-    case 'list': {
-      if (!Array.isArray(value)) return fail();
+      if (typeof value !== 'boolean') throw wrongValue(type, value, path);
+      return w.bool(value);
+    case 'number':
+      return encodeNumber(w, value, type, path);
+    case 'list':
+      if (!Array.isArray(value)) throw wrongValue(type, value, path);
       w.arrayLength(value.length);
       value.forEach((element, i) => encode(w, element, type.element, [...path, { index: i }]));
       return;
+    case 'set':
+      return encodeSet(w, value, type, path);
+    case 'tuple':
+      return encodeTuple(w, value, type, path);
+    case 'map':
+      return encodeMap(w, value, type, path);
+    case 'object':
+      return encodeObject(w, value, type, path);
+  }
+}
+
+function wrongValue(type: CtyType, value: unknown, path: PathStep[]): CtyValueError {
+  return new CtyValueError([...path], `${typeName(type)} is required, got ${describe(value)}`);
+}
+
+/** [the value's type as JSON bytes, the value as that type]. */
+function encodeDynamic(w: MsgpackWriter, value: unknown, path: PathStep[]): void {
+  const actual = rememberedType(value) ?? inferType(value, path);
+  w.arrayLength(2);
+  w.bin(new TextEncoder().encode(JSON.stringify(typeToJson(actual))));
+  encode(w, value, actual, path);
+}
+
+function encodeNumber(w: MsgpackWriter, value: unknown, type: CtyType, path: PathStep[]): void {
+  let wire;
+  try {
+    wire = numberWire(value);
+  } catch {
+    throw wrongValue(type, value, path);
+  }
+  if ('int' in wire) return w.int(wire.int);
+  if ('float' in wire) return w.float64(wire.float);
+  return w.string(wire.text);
+}
+
+function encodeSet(w: MsgpackWriter, value: unknown, type: CtyCollectionType, path: PathStep[]): void {
+  if (!Array.isArray(value)) throw wrongValue(type, value, path);
+  // A set holds each value once (go-cty would drop the repeats, and the state would no longer be
+  // what the plan said); unknown elements are never equal to anything, so all of them stay.
+  const seen = new Set<string>();
+  const elements: Uint8Array[] = [];
+  value.forEach((element, i) => {
+    const one = new MsgpackWriter();
+    encode(one, element, type.element, [...path, { index: i }]);
+    const bytes = one.finish();
+    const key = Buffer.from(bytes).toString('latin1');
+    if (!isWhollyKnown(element) || !seen.has(key)) elements.push(bytes);
+    seen.add(key);
+  });
+  w.arrayLength(elements.length);
+  for (const bytes of elements) w.raw(bytes);
+}
+
+function encodeTuple(w: MsgpackWriter, value: unknown, type: CtyTupleType, path: PathStep[]): void {
+  if (!Array.isArray(value)) throw wrongValue(type, value, path);
+  if (value.length !== type.elements.length) throw new CtyValueError([...path], `a tuple of ${type.elements.length} elements is required, got ${value.length}`);
+  w.arrayLength(value.length);
+  value.forEach((element, i) => encode(w, element, type.elements[i]!, [...path, { index: i }]));
+}
+
+/** Keys in sorted order, as go-cty writes them. */
+function encodeMap(w: MsgpackWriter, value: unknown, type: CtyCollectionType, path: PathStep[]): void {
+  if (typeof value !== 'object' || Array.isArray(value)) throw wrongValue(type, value, path);
+  const keys = Object.keys(value as object).sort();
+  w.mapLength(keys.length);
+  for (const key of keys) {
+    w.string(key);
+    encode(w, (value as Record<string, unknown>)[key], type.element, [...path, { key }]);
+  }
+}
+
+/** Every attribute of the type in name order (a missing one as null); an attribute the type lacks is an error. */
+function encodeObject(w: MsgpackWriter, value: unknown, type: CtyObjectType, path: PathStep[]): void {
+  if (typeof value !== 'object' || Array.isArray(value)) throw wrongValue(type, value, path);
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!Object.hasOwn(type.attributes, key) && record[key] !== undefined) {
+      throw new CtyValueError([...path], `unsupported attribute "${key}" (the type has ${Object.keys(type.attributes).sort().join(', ') || 'no attributes'})`);
     }
-    case 'set': {
-      if (!Array.isArray(value)) return fail();
-      // A set holds each value once (go-cty would drop the repeats, and the state would no longer be
-      // what the plan said); unknown elements are never equal to anything, so all of them stay.
-      const seen = new Set<string>();
-      const elements: Uint8Array[] = [];
-      value.forEach((element, i) => {
-        const one = new MsgpackWriter();
-        encode(one, element, type.element, [...path, { index: i }]);
-        const bytes = one.finish();
-        const key = Buffer.from(bytes).toString('latin1');
-        if (!isWhollyKnown(element) || !seen.has(key)) elements.push(bytes);
-        seen.add(key);
-      });
-      w.arrayLength(elements.length);
-      for (const bytes of elements) w.raw(bytes);
-      return;
-    }
-    case 'tuple': {
-      if (!Array.isArray(value)) return fail();
-      if (value.length !== type.elements.length) throw new CtyValueError([...path], `a tuple of ${type.elements.length} elements is required, got ${value.length}`);
-      w.arrayLength(value.length);
-      value.forEach((element, i) => encode(w, element, type.elements[i]!, [...path, { index: i }]));
-      return;
-    }
-    case 'map': {
-      if (typeof value !== 'object' || Array.isArray(value)) return fail();
-      const keys = Object.keys(value).sort();
-      w.mapLength(keys.length);
-      for (const key of keys) {
-        w.string(key);
-        encode(w, (value as Record<string, unknown>)[key], type.element, [...path, { key }]);
-      }
-      return;
-    }
-    case 'object': {
-      if (typeof value !== 'object' || Array.isArray(value)) return fail();
-      const record = value as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
-        if (!Object.hasOwn(type.attributes, key) && record[key] !== undefined) {
-          throw new CtyValueError([...path], `unsupported attribute "${key}" (the type has ${Object.keys(type.attributes).sort().join(', ') || 'no attributes'})`);
-        }
-      }
-      const names = Object.keys(type.attributes).sort();
-      w.mapLength(names.length);
-      for (const name of names) {
-        w.string(name);
-        encode(w, record[name], type.attributes[name]!, [...path, { attribute: name }]);
-      }
-      return;
-    }
+  }
+  const names = Object.keys(type.attributes).sort();
+  w.mapLength(names.length);
+  for (const name of names) {
+    w.string(name);
+    encode(w, record[name], type.attributes[name]!, [...path, { attribute: name }]);
   }
 }
 
