@@ -67,7 +67,24 @@ const DEFAULT_OPEN_TIMEOUT_MS = 75_000;
 const MAX_DATA_FRAME = 64 * 1024;
 
 export function createSession(conn: Duplex, options: SessionOptions): YamuxSession {
-  return new Session(conn, options);
+  const session = new Session(conn, options);
+  // A plain object, as before: its methods may be passed around unbound, and the session's
+  // internals (the writer, the stream table) stay out of reach.
+  return {
+    role: session.role,
+    open: (openOptions) => session.open(openOptions),
+    accept: () => session.accept(),
+    ping: () => session.ping(),
+    goAway: () => session.goAway(),
+    close: () => session.close(),
+    get closed() {
+      return session.closed;
+    },
+    done: session.done,
+    get streams() {
+      return session.streams;
+    },
+  };
 }
 
 class Session implements YamuxSession {
