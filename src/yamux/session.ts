@@ -133,6 +133,21 @@ class Session implements YamuxSession {
     this.keepAlive = this.startKeepAlive(options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_MS);
   }
 
+  private streamLink(maxWindow: number): StreamLink {
+    const writer = this.writer;
+    const ended = () => this.ended;
+    return {
+      maxWindow,
+      maxFrame: MAX_DATA_FRAME,
+      send: (header, payload) => writer.send(header, payload),
+      whenWritable: (fn) => writer.whenWritable(fn),
+      get closed() {
+        return ended();
+      },
+      forget: (id) => void this.table.delete(id),
+    };
+  }
+
   get closed(): boolean {
     return this.ended;
   }
@@ -157,6 +172,16 @@ class Session implements YamuxSession {
     return stream;
   }
 
+  /** A stream we open must be acknowledged in time; if not, the session ends, as Go's does (session.go setOpenTimeout). */
+  private awaitAck(stream: YamuxStream): void {
+    const timer = setTimeout(() => {
+      if (!stream.established && !this.ended) this.end(new Error(`the peer did not acknowledge yamux stream ${stream.id} within ${this.openTimeoutMs} ms`));
+    }, this.openTimeoutMs);
+    timer.unref?.();
+    stream.once('established', () => clearTimeout(timer));
+    stream.once('close', () => clearTimeout(timer));
+  }
+
   accept(): Promise<YamuxStream> {
     if (this.ended) return Promise.reject(this.ending ?? new Error('the yamux session is closed'));
     return this.accepts.take();
@@ -167,6 +192,15 @@ class Session implements YamuxSession {
   ping(): Promise<number> {
     if (this.ended) return Promise.reject(new Error('the yamux session is closed'));
     return this.pings.start();
+  }
+
+  private startKeepAlive(intervalMs: number | false): ReturnType<typeof setInterval> | undefined {
+    if (intervalMs === false) return undefined;
+    const timer = setInterval(() => {
+      this.ping().catch(() => this.end(new Error(`yamux keepalive failed: no Ping answer within ${this.pingTimeoutMs} ms`)));
+    }, intervalMs);
+    timer.unref?.();
+    return timer;
   }
 
   // GoAway and the end (session.go GoAway, Close, exitErr).
@@ -183,40 +217,6 @@ class Session implements YamuxSession {
       this.end(undefined, GoAwayCode.Normal);
     }
     return this.done.then(() => {});
-  }
-
-  private streamLink(maxWindow: number): StreamLink {
-    const writer = this.writer;
-    const ended = () => this.ended;
-    return {
-      maxWindow,
-      maxFrame: MAX_DATA_FRAME,
-      send: (header, payload) => writer.send(header, payload),
-      whenWritable: (fn) => writer.whenWritable(fn),
-      get closed() {
-        return ended();
-      },
-      forget: (id) => void this.table.delete(id),
-    };
-  }
-
-  /** A stream we open must be acknowledged in time, or the peer is gone (Go: ErrTimeout on open). */
-  private awaitAck(stream: YamuxStream): void {
-    const timer = setTimeout(() => {
-      if (!stream.established && !this.ended) this.end(new Error(`the peer did not acknowledge yamux stream ${stream.id} within ${this.openTimeoutMs} ms`));
-    }, this.openTimeoutMs);
-    timer.unref?.();
-    stream.once('established', () => clearTimeout(timer));
-    stream.once('close', () => clearTimeout(timer));
-  }
-
-  private startKeepAlive(intervalMs: number | false): ReturnType<typeof setInterval> | undefined {
-    if (intervalMs === false) return undefined;
-    const timer = setInterval(() => {
-      this.ping().catch(() => this.end(new Error(`yamux keepalive failed: no Ping answer within ${this.pingTimeoutMs} ms`)));
-    }, intervalMs);
-    timer.unref?.();
-    return timer;
   }
 
   /** Ends the session once: GoAway(`goAwayCode`) when given, every stream, accept() and Ping ends, the connection closes. */
