@@ -50,89 +50,107 @@ export function createStreamRouter(fallback: (stream: YamuxStream) => void) {
 
 const KNOCK_TIMEOUT_MS = 5000;
 
+export interface Knocks {
+  /** Handles a knock or an ack; false when `info` is not part of the knock protocol. */
+  receive(info: ConnInfo): boolean;
+  /** An id is now accepted: answer a knock that came first. */
+  accepted(id: number): void;
+  /**
+   * Knocks for `id` and opens the stream once acknowledged. Dials are serialised, as go-plugin's
+   * dialMutex does: a second knock waits until the first one's stream is open.
+   */
+  dial(id: number): Duplex;
+  close(): void;
+}
+
+interface KnockState {
+  readonly send: (info: ConnInfo) => void;
+  readonly muxer: () => BrokerMuxer;
+  /** Our knocks waiting for the peer's ack, by id. */
+  readonly acks: Map<number, { resolve: () => void; reject: (err: Error) => void }>;
+  /** The peer's knocks for ids not accepted yet, each dropped after KNOCK_TIMEOUT_MS. */
+  readonly unanswered: Map<number, NodeJS.Timeout>;
+  /** Settles once the last dial's knock is answered (or failed). */
+  dialing: Promise<unknown>;
+}
+
 /**
  * The knock protocol over the broker stream, both roles. Knocks for an id nobody accepts yet wait
  * (one per id, as go-plugin buffers them) until acceptAndServe registers it or the dialer gives up.
  */
-export function createKnocks(send: (info: ConnInfo) => void, muxer: () => BrokerMuxer) {
-  const acks = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  const unanswered = new Map<number, NodeJS.Timeout>();
-  let dialing: Promise<unknown> = Promise.resolve();
-
-  const answer = (id: number) => {
-    muxer().expect(id);
-    send({ serviceId: id, network: '', address: '', knock: { knock: true, ack: true, error: '' } });
-  };
-
+export function createKnocks(send: (info: ConnInfo) => void, muxer: () => BrokerMuxer): Knocks {
+  const state: KnockState = { send, muxer, acks: new Map(), unanswered: new Map(), dialing: Promise.resolve() };
   return {
-    /** Handles a knock or an ack; false when `info` is not part of the knock protocol. */
-    receive(info: ConnInfo): boolean {
-      const knock = info.knock;
-      if (!knock?.knock) return false;
-      const id = info.serviceId;
-      if (!knock.ack) {
-        if (muxer().routed(id)) answer(id);
-        else {
-          clearTimeout(unanswered.get(id));
-          const timer = setTimeout(() => unanswered.delete(id), KNOCK_TIMEOUT_MS);
-          timer.unref?.();
-          unanswered.set(id, timer);
-        }
-        return true;
-      }
-      const waiter = acks.get(id);
-      acks.delete(id);
-      if (knock.error) waiter?.reject(new Error(`failed to knock for broker id ${id}: ${knock.error}`));
-      else waiter?.resolve();
-      return true;
-    },
-    /** An id is now accepted: answer a knock that came first. */
-    accepted(id: number): void {
-      const timer = unanswered.get(id);
+    receive: (info) => receiveKnock(state, info),
+    accepted(id) {
+      const timer = state.unanswered.get(id);
       if (timer === undefined) return;
       clearTimeout(timer);
-      unanswered.delete(id);
-      answer(id);
+      state.unanswered.delete(id);
+      answerKnock(state, id);
     },
-    /**
-     * Knocks for `id` and opens the stream once acknowledged. Dials are serialised, as go-plugin's
-     * dialMutex does: a second knock waits until the first one's stream is open.
-     */
-    dial(id: number): Duplex {
-      const acked = dialing.then(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => {
-              acks.delete(id);
-              reject(new Error(`timeout waiting for multiplexing knock handshake on broker id ${id} (${KNOCK_TIMEOUT_MS} ms); the peer never called acceptAndServe for it`));
-            }, KNOCK_TIMEOUT_MS);
-            acks.set(id, {
-              resolve: () => {
-                clearTimeout(timer);
-                resolve();
-              },
-              reject: (err) => {
-                clearTimeout(timer);
-                reject(err);
-              },
-            });
-            send({ serviceId: id, network: '', address: '', knock: { knock: true, ack: false, error: '' } });
-          }),
-      );
+    dial(id) {
+      const acked = state.dialing.then(() => sendKnock(state, id));
       const stream = muxer().open(acked);
-      dialing = acked.catch(() => {});
+      state.dialing = acked.catch(() => {});
       return stream;
     },
-    close(): void {
-      for (const timer of unanswered.values()) clearTimeout(timer);
-      unanswered.clear();
-      for (const waiter of acks.values()) waiter.reject(new Error('the broker is closed'));
-      acks.clear();
+    close() {
+      for (const timer of state.unanswered.values()) clearTimeout(timer);
+      state.unanswered.clear();
+      for (const waiter of state.acks.values()) waiter.reject(new Error('the broker is closed'));
+      state.acks.clear();
     },
   };
 }
 
-export type Knocks = ReturnType<typeof createKnocks>;
+function receiveKnock(state: KnockState, info: ConnInfo): boolean {
+  const knock = info.knock;
+  if (!knock?.knock) return false;
+  const id = info.serviceId;
+  if (!knock.ack) {
+    if (state.muxer().routed(id)) answerKnock(state, id);
+    else {
+      clearTimeout(state.unanswered.get(id));
+      const timer = setTimeout(() => state.unanswered.delete(id), KNOCK_TIMEOUT_MS);
+      timer.unref?.();
+      state.unanswered.set(id, timer);
+    }
+    return true;
+  }
+  const waiter = state.acks.get(id);
+  state.acks.delete(id);
+  if (knock.error) waiter?.reject(new Error(`failed to knock for broker id ${id}: ${knock.error}`));
+  else waiter?.resolve();
+  return true;
+}
+
+/** The peer knocked for an id we serve: its next stream goes there, and it may open it now. */
+function answerKnock(state: KnockState, id: number): void {
+  state.muxer().expect(id);
+  state.send({ serviceId: id, network: '', address: '', knock: { knock: true, ack: true, error: '' } });
+}
+
+/** Sends our knock for `id`; resolves on the peer's ack. */
+function sendKnock(state: KnockState, id: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      state.acks.delete(id);
+      reject(new Error(`timeout waiting for multiplexing knock handshake on broker id ${id} (${KNOCK_TIMEOUT_MS} ms); the peer never called acceptAndServe for it`));
+    }, KNOCK_TIMEOUT_MS);
+    state.acks.set(id, {
+      resolve: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      reject: (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    });
+    state.send({ serviceId: id, network: '', address: '', knock: { knock: true, ack: false, error: '' } });
+  });
+}
 
 /** The plugin's side: the first connection to its socket becomes the yamux session (yamux server). */
 export interface PluginMuxer extends BrokerMuxer {

@@ -3,9 +3,17 @@
 // 256-stream accept backlog, a keepalive Ping every 30 s answered within 10 s, 256 KiB stream windows,
 // 75 s for a peer to acknowledge a stream we open. Any protocol error ends the session with
 // GoAway(protocol error), as Go does; the framing rules live in frame.ts, window.ts and stream-state.ts.
+//
+// One Session per connection, laid out as Go's session.go: opening and accepting streams, Ping and
+// keepalive, GoAway and the end, then the frames from the peer (recvLoop, handleStreamMessage,
+// incomingStream). Writes go through frame-writer.ts, waiting Pings live in pings.ts, streams the
+// peer opened wait for accept() in accept-queue.ts.
 import { noop } from '../noop.js';
 import type { Duplex } from 'node:stream';
+import { AcceptQueue } from './accept-queue.js';
 import { encodeHeader, Flag, FrameReader, FrameType, GoAwayCode, headerError, INITIAL_STREAM_WINDOW, isClientStreamId, MAX_UINT32, type FrameHeader } from './frame.js';
+import { FrameWriter } from './frame-writer.js';
+import { Pings } from './pings.js';
 import { YamuxStream, type StreamLink } from './stream.js';
 
 export interface SessionOptions {
@@ -59,262 +67,273 @@ const DEFAULT_OPEN_TIMEOUT_MS = 75_000;
 const MAX_DATA_FRAME = 64 * 1024;
 
 export function createSession(conn: Duplex, options: SessionOptions): YamuxSession {
-  const role = options.role;
-  const backlog = options.acceptBacklog ?? DEFAULT_BACKLOG;
-  const pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-  const openTimeoutMs = options.streamOpenTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
-  const maxWindow = options.maxStreamWindow ?? INITIAL_STREAM_WINDOW;
-  if (maxWindow < INITIAL_STREAM_WINDOW || maxWindow > MAX_UINT32) throw new RangeError(`maxStreamWindow must be from ${INITIAL_STREAM_WINDOW} to ${MAX_UINT32}`);
-
-  const streams = new Map<number, YamuxStream>();
-  const acceptQueue: YamuxStream[] = [];
-  const acceptWaiters: Array<{ resolve: (s: YamuxStream) => void; reject: (e: Error) => void }> = [];
-  const pings = new Map<number, () => void>();
-  const reader = new FrameReader();
-  let nextId = role === 'client' ? 1 : 2;
-  let nextPing = 0;
-  let localGoAway = false;
-  let remoteGoAway = false;
-  let closed = false;
-  let ending: Error | undefined;
-  /** The stream the payload now arriving belongs to; undefined while a payload is skipped. */
-  let payloadTarget: YamuxStream | undefined;
-  let endAfterPayload = false;
-  let writable = true;
-  const drainWaiters: Array<() => void> = [];
-  let resolveDone!: (err: Error | undefined) => void;
-  const done = new Promise<Error | undefined>((resolve) => (resolveDone = resolve));
-
-  const send = (header: Buffer, payload?: Uint8Array): void => {
-    if (closed || conn.destroyed) return;
-    let ok: boolean;
-    if (payload && payload.length > 0) {
-      conn.cork();
-      conn.write(header);
-      ok = conn.write(payload);
-      conn.uncork();
-    } else {
-      ok = conn.write(header);
-    }
-    if (!ok) writable = false;
-  };
-  conn.on('drain', () => {
-    writable = true;
-    for (const waiter of drainWaiters.splice(0)) waiter();
-  });
-
-  const link: StreamLink = {
-    maxWindow,
-    maxFrame: MAX_DATA_FRAME,
-    send,
-    whenWritable(fn) {
-      if (writable || closed) fn();
-      else drainWaiters.push(fn);
-    },
+  const session = new Session(conn, options);
+  // A plain object, as before: its methods may be passed around unbound, and the session's
+  // internals (the writer, the stream table) stay out of reach.
+  return {
+    role: session.role,
+    open: (openOptions) => session.open(openOptions),
+    accept: () => session.accept(),
+    ping: () => session.ping(),
+    goAway: () => session.goAway(),
+    close: () => session.close(),
     get closed() {
-      return closed;
+      return session.closed;
     },
-    forget(id) {
-      streams.delete(id);
+    done: session.done,
+    get streams() {
+      return session.streams;
     },
   };
+}
 
-  const fail = (err: Error | undefined, goAwayCode?: number): void => {
-    if (closed) return;
-    if (goAwayCode !== undefined) send(encodeHeader(FrameType.GoAway, 0, 0, goAwayCode));
-    closed = true;
-    ending = err;
-    clearInterval(keepAlive);
-    for (const stream of streams.values()) stream.sessionEnded();
-    streams.clear();
-    const rejection = err ?? new Error('the yamux session is closed');
-    for (const waiter of acceptWaiters.splice(0)) waiter.reject(rejection);
-    for (const stream of acceptQueue.splice(0)) stream.sessionEnded();
-    for (const wake of drainWaiters.splice(0)) wake();
-    for (const answer of pings.values()) answer();
-    pings.clear();
-    if (!conn.destroyed) conn.end(() => conn.destroy());
-    conn.on('error', noop);
-    resolveDone(err);
-  };
-  const protocolError = (message: string): void => fail(new YamuxProtocolError(message), GoAwayCode.ProtocolError);
+class Session implements YamuxSession {
+  readonly role: 'client' | 'server';
+  readonly done: Promise<Error | undefined>;
+  private readonly conn: Duplex;
+  private readonly options: SessionOptions;
+  private readonly openTimeoutMs: number;
+  private readonly pingTimeoutMs: number;
+  private readonly writer: FrameWriter;
+  /** What every stream of this session sends and asks through. */
+  private readonly link: StreamLink;
+  private readonly table = new Map<number, YamuxStream>();
+  private readonly accepts: AcceptQueue;
+  private readonly pings: Pings;
+  private readonly reader = new FrameReader();
+  private readonly keepAlive: ReturnType<typeof setInterval> | undefined;
+  private resolveDone!: (err: Error | undefined) => void;
+  private nextId: number;
+  private localGoAway = false;
+  private remoteGoAway = false;
+  private ended = false;
+  private ending: Error | undefined;
+  /** The stream the payload now arriving belongs to; undefined while a payload is skipped. */
+  private payloadTarget: YamuxStream | undefined;
+  private endAfterPayload = false;
 
-  function incoming(id: number): boolean {
-    if (localGoAway) {
-      send(encodeHeader(FrameType.WindowUpdate, Flag.RST, id, 0));
-      return true;
-    }
-    if (isClientStreamId(id) === (role === 'client')) {
-      protocolError(`the peer opened stream ${id}, an id only this side may open (the ${role} opens ${role === 'client' ? 'odd' : 'even'} ids)`);
-      return false;
-    }
-    if (streams.has(id)) {
-      protocolError(`the peer opened stream ${id} again while it is still open`);
-      return false;
-    }
-    if (!options.onStream && acceptQueue.length >= backlog) {
-      // Go resets the stream and keeps the session (session.go incomingStream).
-      send(encodeHeader(FrameType.WindowUpdate, Flag.RST, id, 0));
-      return true;
-    }
-    const stream = new YamuxStream(link, id, 'synReceived');
-    streams.set(id, stream);
-    if (options.onStream) {
-      stream.acknowledge();
-      options.onStream(stream);
-    } else {
-      const waiter = acceptWaiters.shift();
-      if (waiter) {
-        stream.acknowledge();
-        waiter.resolve(stream);
-      } else acceptQueue.push(stream);
-    }
-    return true;
+  constructor(conn: Duplex, options: SessionOptions) {
+    const maxWindow = options.maxStreamWindow ?? INITIAL_STREAM_WINDOW;
+    if (maxWindow < INITIAL_STREAM_WINDOW || maxWindow > MAX_UINT32) throw new RangeError(`maxStreamWindow must be from ${INITIAL_STREAM_WINDOW} to ${MAX_UINT32}`);
+    this.conn = conn;
+    this.role = options.role;
+    this.options = options;
+    this.openTimeoutMs = options.streamOpenTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+    this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    this.nextId = this.role === 'client' ? 1 : 2;
+    this.writer = new FrameWriter(conn);
+    this.link = this.streamLink(maxWindow);
+    this.accepts = new AcceptQueue(options.acceptBacklog ?? DEFAULT_BACKLOG);
+    this.pings = new Pings(this.pingTimeoutMs, (id) => this.writer.send(encodeHeader(FrameType.Ping, Flag.SYN, 0, id)));
+    this.done = new Promise<Error | undefined>((resolve) => (this.resolveDone = resolve));
+    conn.on('data', (chunk: Buffer) => this.onData(chunk));
+    conn.on('end', () => this.end(undefined));
+    conn.on('error', (err) => this.end(err));
+    conn.on('close', () => this.end(undefined));
+    this.keepAlive = this.startKeepAlive(options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_MS);
   }
 
-  function onStreamFrame(header: FrameHeader): void {
+  private streamLink(maxWindow: number): StreamLink {
+    const writer = this.writer;
+    const ended = () => this.ended;
+    return {
+      maxWindow,
+      maxFrame: MAX_DATA_FRAME,
+      send: (header, payload) => writer.send(header, payload),
+      whenWritable: (fn) => writer.whenWritable(fn),
+      get closed() {
+        return ended();
+      },
+      forget: (id) => void this.table.delete(id),
+    };
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  get streams(): number {
+    return this.table.size;
+  }
+
+  // Streams this side opens and streams the peer opens (session.go OpenStream, AcceptStream).
+
+  open(openOptions: { after?: Promise<unknown> } = {}): YamuxStream {
+    if (this.ended) throw new Error('the yamux session is closed');
+    if (this.remoteGoAway) throw new Error('the peer sent GoAway: it accepts no new yamux streams');
+    if (this.nextId >= MAX_UINT32 - 1) throw new Error('the yamux session has used every stream id; open a new session');
+    const id = this.nextId;
+    this.nextId += 2;
+    const stream = new YamuxStream(this.link, id, 'init');
+    this.table.set(id, stream);
+    if (openOptions.after) stream.holdUntil(openOptions.after);
+    else stream.acknowledge();
+    this.awaitAck(stream);
+    return stream;
+  }
+
+  /** A stream we open must be acknowledged in time; if not, the session ends, as Go's does (session.go setOpenTimeout). */
+  private awaitAck(stream: YamuxStream): void {
+    const timer = setTimeout(() => {
+      if (!stream.established && !this.ended) this.end(new Error(`the peer did not acknowledge yamux stream ${stream.id} within ${this.openTimeoutMs} ms`));
+    }, this.openTimeoutMs);
+    timer.unref?.();
+    stream.once('established', () => clearTimeout(timer));
+    stream.once('close', () => clearTimeout(timer));
+  }
+
+  accept(): Promise<YamuxStream> {
+    if (this.ended) return Promise.reject(this.ending ?? new Error('the yamux session is closed'));
+    return this.accepts.take();
+  }
+
+  // Ping and keepalive (session.go Ping, keepalive).
+
+  ping(): Promise<number> {
+    if (this.ended) return Promise.reject(new Error('the yamux session is closed'));
+    return this.pings.start();
+  }
+
+  private startKeepAlive(intervalMs: number | false): ReturnType<typeof setInterval> | undefined {
+    if (intervalMs === false) return undefined;
+    const timer = setInterval(() => {
+      this.ping().catch(() => this.end(new Error(`yamux keepalive failed: no Ping answer within ${this.pingTimeoutMs} ms`)));
+    }, intervalMs);
+    timer.unref?.();
+    return timer;
+  }
+
+  // GoAway and the end (session.go GoAway, Close, exitErr).
+
+  goAway(): void {
+    if (this.ended || this.localGoAway) return;
+    this.localGoAway = true;
+    this.writer.send(encodeHeader(FrameType.GoAway, 0, 0, GoAwayCode.Normal));
+  }
+
+  close(): Promise<void> {
+    if (!this.ended) {
+      this.localGoAway = true;
+      this.end(undefined, GoAwayCode.Normal);
+    }
+    return this.done.then(() => {});
+  }
+
+  /** Ends the session once: GoAway(`goAwayCode`) when given, every stream, accept() and Ping ends, the connection closes. */
+  private end(err: Error | undefined, goAwayCode?: number): void {
+    if (this.ended) return;
+    if (goAwayCode !== undefined) this.writer.send(encodeHeader(FrameType.GoAway, 0, 0, goAwayCode));
+    this.ended = true;
+    this.ending = err;
+    clearInterval(this.keepAlive);
+    for (const stream of this.table.values()) stream.sessionEnded();
+    this.table.clear();
+    this.accepts.end(err ?? new Error('the yamux session is closed'));
+    this.writer.stop();
+    this.pings.end();
+    if (!this.conn.destroyed) this.conn.end(() => this.conn.destroy());
+    this.conn.on('error', noop);
+    this.resolveDone(err);
+  }
+
+  private protocolError(message: string): void {
+    this.end(new YamuxProtocolError(message), GoAwayCode.ProtocolError);
+  }
+
+  // Frames from the peer (session.go recvLoop, handleStreamMessage, handlePing, handleGoAway).
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    for (const event of this.reader.push(chunk)) {
+      if (this.ended) return;
+      if (event.t === 'header') this.onHeader(event.header);
+      else if (this.payloadTarget) {
+        const target = this.payloadTarget;
+        target.receive(event.bytes);
+        if (event.last) {
+          this.payloadTarget = undefined;
+          if (this.endAfterPayload) target.remoteEnd();
+        }
+      }
+    }
+  }
+
+  private onHeader(header: FrameHeader): void {
+    const error = headerError(header);
+    if (error) return this.protocolError(error);
+    switch (header.type) {
+      case FrameType.Data:
+      case FrameType.WindowUpdate:
+        return this.onStreamFrame(header);
+      case FrameType.Ping:
+        if (header.flags & Flag.SYN) this.writer.send(encodeHeader(FrameType.Ping, Flag.ACK, 0, header.length));
+        else if (header.flags & Flag.ACK) this.pings.answered(header.length);
+        return;
+      case FrameType.GoAway:
+        if (header.length === GoAwayCode.Normal) {
+          this.remoteGoAway = true;
+          return;
+        }
+        return this.end(new Error(goAwayReason(header.length)));
+    }
+  }
+
+  /** A Data or WindowUpdate frame: its flags move the stream's state, its length is payload or window. */
+  private onStreamFrame(header: FrameHeader): void {
     const { type, flags, streamId, length } = header;
-    if (flags & Flag.SYN && !incoming(streamId)) return;
-    const stream = streams.get(streamId);
+    if (flags & Flag.SYN && !this.incoming(streamId)) return;
+    const stream = this.table.get(streamId);
     if (!stream) {
       // Most likely a stream we reset: its payload is skipped (Go does the same).
-      payloadTarget = undefined;
+      this.payloadTarget = undefined;
       return;
     }
     const error = stream.remoteFlags(flags, type === FrameType.Data && length > 0);
-    if (error) return protocolError(`stream ${streamId}: ${error}`);
+    if (error) return this.protocolError(`stream ${streamId}: ${error}`);
     if (type === FrameType.WindowUpdate) {
-      if (!stream.grantSendWindow(length)) protocolError(`stream ${streamId}: a window update of ${length} bytes overflows the 32-bit send window`);
+      if (!stream.grantSendWindow(length)) this.protocolError(`stream ${streamId}: a window update of ${length} bytes overflows the 32-bit send window`);
       return;
     }
     if (length === 0) return;
     if (!stream.reserveReceive(length)) {
-      return protocolError(`stream ${streamId}: a ${length}-byte data frame exceeds the ${stream.receiveWindow}-byte receive window`);
+      return this.protocolError(`stream ${streamId}: a ${length}-byte data frame exceeds the ${stream.receiveWindow}-byte receive window`);
     }
-    payloadTarget = stream;
-    endAfterPayload = (flags & Flag.FIN) !== 0;
+    this.payloadTarget = stream;
+    this.endAfterPayload = (flags & Flag.FIN) !== 0;
   }
 
-  function onHeader(header: FrameHeader): void {
-    const error = headerError(header);
-    if (error) return protocolError(error);
-    switch (header.type) {
-      case FrameType.Data:
-      case FrameType.WindowUpdate:
-        return onStreamFrame(header);
-      case FrameType.Ping:
-        if (header.flags & Flag.SYN) send(encodeHeader(FrameType.Ping, Flag.ACK, 0, header.length));
-        else if (header.flags & Flag.ACK) {
-          const answer = pings.get(header.length);
-          pings.delete(header.length);
-          answer?.();
-        }
-        return;
-      case FrameType.GoAway:
-        if (header.length === GoAwayCode.Normal) {
-          remoteGoAway = true;
-          return;
-        }
-        return fail(new Error(header.length === GoAwayCode.ProtocolError ? 'the peer ended the yamux session: it saw a protocol error' : header.length === GoAwayCode.InternalError ? 'the peer ended the yamux session: internal error' : `the peer ended the yamux session with unknown GoAway code ${header.length}`));
+  /** A SYN from the peer: a new stream, reset, or a protocol error (false: the session ended). */
+  private incoming(id: number): boolean {
+    const role = this.role;
+    if (this.localGoAway) {
+      this.writer.send(encodeHeader(FrameType.WindowUpdate, Flag.RST, id, 0));
+      return true;
     }
+    if (isClientStreamId(id) === (role === 'client')) {
+      this.protocolError(`the peer opened stream ${id}, an id only this side may open (the ${role} opens ${role === 'client' ? 'odd' : 'even'} ids)`);
+      return false;
+    }
+    if (this.table.has(id)) {
+      this.protocolError(`the peer opened stream ${id} again while it is still open`);
+      return false;
+    }
+    if (!this.options.onStream && this.accepts.full) {
+      // Go resets the stream and keeps the session (session.go incomingStream).
+      this.writer.send(encodeHeader(FrameType.WindowUpdate, Flag.RST, id, 0));
+      return true;
+    }
+    const stream = new YamuxStream(this.link, id, 'synReceived');
+    this.table.set(id, stream);
+    if (this.options.onStream) {
+      stream.acknowledge();
+      this.options.onStream(stream);
+    } else this.accepts.offer(stream);
+    return true;
   }
-
-  conn.on('data', (chunk: Buffer) => {
-    if (closed) return;
-    for (const event of reader.push(chunk)) {
-      if (closed) return;
-      if (event.t === 'header') onHeader(event.header);
-      else if (payloadTarget) {
-        const target = payloadTarget;
-        target.receive(event.bytes);
-        if (event.last) {
-          payloadTarget = undefined;
-          if (endAfterPayload) target.remoteEnd();
-        }
-      }
-    }
-  });
-  conn.on('end', () => fail(undefined));
-  conn.on('error', (err) => fail(err));
-  conn.on('close', () => fail(undefined));
-
-  const keepAliveMs = options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
-  const keepAlive =
-    keepAliveMs === false
-      ? undefined
-      : setInterval(() => {
-          session.ping().catch(() => fail(new Error(`yamux keepalive failed: no Ping answer within ${pingTimeoutMs} ms`)));
-        }, keepAliveMs);
-  keepAlive?.unref?.();
-
-  const session: YamuxSession = {
-    role,
-    open(openOptions = {}) {
-      if (closed) throw new Error('the yamux session is closed');
-      if (remoteGoAway) throw new Error('the peer sent GoAway: it accepts no new yamux streams');
-      if (nextId >= MAX_UINT32 - 1) throw new Error('the yamux session has used every stream id; open a new session');
-      const id = nextId;
-      nextId += 2;
-      const stream = new YamuxStream(link, id, 'init');
-      streams.set(id, stream);
-      if (openOptions.after) stream.holdUntil(openOptions.after);
-      else stream.acknowledge();
-      const timer = setTimeout(() => {
-        if (!stream.established && !closed) fail(new Error(`the peer did not acknowledge yamux stream ${id} within ${openTimeoutMs} ms`));
-      }, openTimeoutMs);
-      timer.unref?.();
-      stream.once('established', () => clearTimeout(timer));
-      stream.once('close', () => clearTimeout(timer));
-      return stream;
-    },
-    accept() {
-      if (closed) return Promise.reject(ending ?? new Error('the yamux session is closed'));
-      const queued = acceptQueue.shift();
-      if (queued) {
-        queued.acknowledge();
-        return Promise.resolve(queued);
-      }
-      return new Promise((resolve, reject) => acceptWaiters.push({ resolve, reject }));
-    },
-    ping() {
-      if (closed) return Promise.reject(new Error('the yamux session is closed'));
-      const id = nextPing;
-      nextPing = (nextPing + 1) >>> 0;
-      const started = performance.now();
-      return new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pings.delete(id);
-          reject(new Error(`no yamux Ping answer within ${pingTimeoutMs} ms`));
-        }, pingTimeoutMs);
-        timer.unref?.();
-        pings.set(id, () => {
-          clearTimeout(timer);
-          if (closed) reject(new Error('the yamux session is closed'));
-          else resolve(performance.now() - started);
-        });
-        send(encodeHeader(FrameType.Ping, Flag.SYN, 0, id));
-      });
-    },
-    goAway() {
-      if (closed || localGoAway) return;
-      localGoAway = true;
-      send(encodeHeader(FrameType.GoAway, 0, 0, GoAwayCode.Normal));
-    },
-    close() {
-      if (!closed) {
-        localGoAway = true;
-        fail(undefined, GoAwayCode.Normal);
-      }
-      return done.then(() => {});
-    },
-    get closed() {
-      return closed;
-    },
-    done,
-    get streams() {
-      return streams.size;
-    },
-  };
-  return session;
 }
 
+function goAwayReason(code: number): string {
+  if (code === GoAwayCode.ProtocolError) return 'the peer ended the yamux session: it saw a protocol error';
+  if (code === GoAwayCode.InternalError) return 'the peer ended the yamux session: internal error';
+  return `the peer ended the yamux session with unknown GoAway code ${code}`;
+}

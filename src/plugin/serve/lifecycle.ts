@@ -45,15 +45,6 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const onSigterm = () => void stop('SIGTERM', 0);
   const onExit = () => exitCleanup?.();
 
-  async function runShutdownHook(reason: string): Promise<void> {
-    if (!options.onShutdown) return;
-    try {
-      await within(Promise.resolve(options.onShutdown(reason)), options.shutdownHookTimeoutMs ?? DEFAULT_SHUTDOWN_HOOK_TIMEOUT_MS);
-    } catch (err) {
-      options.logger.error('the onShutdown hook failed', { error: errorMessage(err) });
-    }
-  }
-
   function stop(reason: string, exitCode: number | undefined): Promise<void> {
     stopping ??= (async () => {
       options.logger.debug('plugin stopping', { reason });
@@ -63,7 +54,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
       process.off('exit', onExit);
-      await runShutdownHook(reason);
+      await runShutdownHook(options, reason);
       const exiting = exitCode !== undefined && options.exitProcess;
       // stdout, stderr and console are the program's again ("without exiting the process").
       if (!exiting) options.stdio.restore();
@@ -98,4 +89,14 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       process.on('exit', onExit);
     },
   };
+}
+
+/** The user's onShutdown hook, bounded in time; its failure is logged, and stopping goes on. */
+async function runShutdownHook(options: LifecycleOptions, reason: string): Promise<void> {
+  if (!options.onShutdown) return;
+  try {
+    await within(Promise.resolve(options.onShutdown(reason)), options.shutdownHookTimeoutMs ?? DEFAULT_SHUTDOWN_HOOK_TIMEOUT_MS);
+  } catch (err) {
+    options.logger.error('the onShutdown hook failed', { error: errorMessage(err) });
+  }
 }

@@ -60,26 +60,7 @@ export function createStdioQueue({ maxBytes }: { maxBytes: number }): StdioQueue
       trim();
     },
     drain() {
-      const chunks: StdioChunk[] = [];
-      let current: { channel: StdioChannel; parts: Uint8Array[]; length: number } | undefined;
-      const flush = () => {
-        if (current === undefined) return;
-        chunks.push({ channel: current.channel, data: concat(current.parts, current.length) });
-        current = undefined;
-      };
-      // Adjacent writes to one channel share a chunk, as Go's 1024-byte reads of a pipe would.
-      for (const { channel, data } of segments) {
-        let offset = 0;
-        while (offset < data.length) {
-          if (current !== undefined && (current.channel !== channel || current.length === STDIO_CHUNK_BYTES)) flush();
-          current ??= { channel, parts: [], length: 0 };
-          const take = Math.min(STDIO_CHUNK_BYTES - current.length, data.length - offset);
-          current.parts.push(data.subarray(offset, offset + take));
-          current.length += take;
-          offset += take;
-        }
-      }
-      flush();
+      const chunks = chunked(segments);
       segments = [];
       size = 0;
       return chunks;
@@ -91,6 +72,30 @@ export function createStdioQueue({ maxBytes }: { maxBytes: number }): StdioQueue
       return dropped;
     },
   };
+}
+
+/** Adjacent writes to one channel share a chunk of at most STDIO_CHUNK_BYTES, as Go's 1024-byte reads of a pipe would. */
+function chunked(segments: StdioChunk[]): StdioChunk[] {
+  const chunks: StdioChunk[] = [];
+  let current: { channel: StdioChannel; parts: Uint8Array[]; length: number } | undefined;
+  const flush = () => {
+    if (current === undefined) return;
+    chunks.push({ channel: current.channel, data: concat(current.parts, current.length) });
+    current = undefined;
+  };
+  for (const { channel, data } of segments) {
+    let offset = 0;
+    while (offset < data.length) {
+      if (current !== undefined && (current.channel !== channel || current.length === STDIO_CHUNK_BYTES)) flush();
+      current ??= { channel, parts: [], length: 0 };
+      const take = Math.min(STDIO_CHUNK_BYTES - current.length, data.length - offset);
+      current.parts.push(data.subarray(offset, offset + take));
+      current.length += take;
+      offset += take;
+    }
+  }
+  flush();
+  return chunks;
 }
 
 function concat(parts: Uint8Array[], length: number): Uint8Array {

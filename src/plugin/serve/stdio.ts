@@ -93,19 +93,46 @@ export function createStdioRouter(write: { stdout(bytes: Uint8Array): void; stde
   return createRouter(wrap(write.stdout), wrap(write.stderr), options.bufferBytes, () => {}).router;
 }
 
+interface RouterState {
+  readonly queue: StdioQueue;
+  readonly realStderr: WriteFn;
+  /** The StreamStdio call output goes to now; a newer call replaces it. */
+  listener: { wake(): void; signal: AbortSignal } | undefined;
+}
+
 function createRouter(realStdout: WriteFn, realStderr: WriteFn, bufferBytes: number | undefined, restore: () => void): { router: StdioRouter; route(channel: StdioChannel, bytes: Uint8Array): void } {
-  const queue: StdioQueue = createStdioQueue({ maxBytes: bufferBytes ?? DEFAULT_STDIO_BUFFER_BYTES });
-  let listener: { wake(): void; signal: AbortSignal } | undefined;
-
-  const route = (channel: StdioChannel, bytes: Uint8Array) => {
-    if (channel === 'stderr' && (!listener || listener.signal.aborted)) {
-      realStderr(bytes);
-      return;
-    }
-    queue.push(channel, bytes);
-    listener?.wake();
+  const state: RouterState = { queue: createStdioQueue({ maxBytes: bufferBytes ?? DEFAULT_STDIO_BUFFER_BYTES }), realStderr, listener: undefined };
+  const route = (channel: StdioChannel, bytes: Uint8Array) => routeOutput(state, channel, bytes);
+  const router: StdioRouter = {
+    writeStdout: (text) => void realStdout(text),
+    writeStderr: (text) => void realStderr(text),
+    console: routedConsole(route),
+    get dropped() {
+      return state.queue.dropped;
+    },
+    stream(signal) {
+      return { [Symbol.asyncIterator]: () => streamOutput(state, signal) };
+    },
+    drainHeld() {
+      return state.queue.drain().filter((c) => c.channel === 'stdout').map((c) => c.data);
+    },
+    restore,
   };
+  return { router, route };
+}
 
+/** stderr goes to the real stderr unless a host streams it; stdout always waits in the queue. */
+function routeOutput(state: RouterState, channel: StdioChannel, bytes: Uint8Array): void {
+  const listener = state.listener;
+  if (channel === 'stderr' && (!listener || listener.signal.aborted)) {
+    state.realStderr(bytes);
+    return;
+  }
+  state.queue.push(channel, bytes);
+  state.listener?.wake();
+}
+
+function routedConsole(route: (channel: StdioChannel, bytes: Uint8Array) => void): Console {
   const sink = (channel: StdioChannel) =>
     new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -113,55 +140,39 @@ function createRouter(realStdout: WriteFn, realStderr: WriteFn, bufferBytes: num
         cb();
       },
     });
-  const routedConsole = new Console({ stdout: sink('stdout'), stderr: sink('stderr') });
+  return new Console({ stdout: sink('stdout'), stderr: sink('stderr') });
+}
 
-  const router: StdioRouter = {
-    writeStdout: (text) => void realStdout(text),
-    writeStderr: (text) => void realStderr(text),
-    console: routedConsole,
-    get dropped() {
-      return queue.dropped;
+/** One StreamStdio call: the queued output, then more as it comes, until aborted or replaced. */
+async function* streamOutput(state: RouterState, signal: AbortSignal): AsyncGenerator<StdioData> {
+  let wake: (() => void) | undefined;
+  const self = {
+    signal,
+    wake: () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
     },
-    stream(signal) {
-      return {
-        [Symbol.asyncIterator]: async function* () {
-          let wake: (() => void) | undefined;
-          const self = {
-            signal,
-            wake: () => {
-              const w = wake;
-              wake = undefined;
-              w?.();
-            },
-          };
-          const previous = listener;
-          listener = self;
-          previous?.wake();
-          const onAbort = () => self.wake();
-          signal.addEventListener('abort', onAbort);
-          try {
-            while (!signal.aborted && listener === self) {
-              for (const chunk of queue.drain()) {
-                yield { channel: chunk.channel === 'stdout' ? 'STDOUT' : 'STDERR', data: chunk.data } satisfies StdioData;
-              }
-              if (queue.size > 0) continue;
-              await new Promise<void>((resolve) => {
-                wake = resolve;
-              });
-            }
-          } finally {
-            signal.removeEventListener('abort', onAbort);
-            if (listener === self) listener = undefined;
-          }
-        },
-      };
-    },
-    drainHeld() {
-      return queue.drain().filter((c) => c.channel === 'stdout').map((c) => c.data);
-    },
-    restore,
   };
-  return { router, route };
+  const previous = state.listener;
+  state.listener = self;
+  previous?.wake();
+  const onAbort = () => self.wake();
+  signal.addEventListener('abort', onAbort);
+  try {
+    while (!signal.aborted && state.listener === self) {
+      for (const chunk of state.queue.drain()) {
+        yield { channel: chunk.channel === 'stdout' ? 'STDOUT' : 'STDERR', data: chunk.data } satisfies StdioData;
+      }
+      if (state.queue.size > 0) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (state.listener === self) state.listener = undefined;
+  }
 }
 
 /**
