@@ -61,6 +61,22 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
   return definitionsOf(root, options);
 }
 
+/**
+ * Like loadProto for protobufjs's JSON form of the loaded files (`Root.toJSON()`, `pbjs -t json`): no
+ * parse at start-up. Field names are as the JSON has them (keepCase was decided when it was made);
+ * reflection names each file by its package (`pkg/name.proto`), google/protobuf types by their own files.
+ */
+export function protoFromJson(json: protobuf.INamespace | string, options: Omit<LoadProtoOptions, 'includeDirs' | 'keepCase'> = {}): LoadedProto {
+  let root: protobuf.Root;
+  try {
+    // fromJSON resolves every type, so a reference to a type the JSON lacks fails here.
+    root = pb().Root.fromJSON(typeof json === 'string' ? (JSON.parse(json) as protobuf.INamespace) : json);
+  } catch (err) {
+    throw new Error(`cannot load the JSON descriptor: ${errorMessage(err)}`, { cause: err });
+  }
+  return definitionsOf(root, options);
+}
+
 /** protobufjs is loaded on first use: a plugin that never loads .proto files does not pay its import. */
 const pb = loadProtobufjs;
 
