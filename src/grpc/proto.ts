@@ -67,14 +67,19 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
  * reflection names each file by its package (`pkg/name.proto`), google/protobuf types by their own files.
  */
 export function protoFromJson(json: protobuf.INamespace | string, options: Omit<LoadProtoOptions, 'includeDirs' | 'keepCase'> = {}): LoadedProto {
+  const P = pb();
+  tracePhase('protoFromJson: protobufjs loaded');
   let root: protobuf.Root;
   try {
     // fromJSON resolves every type, so a reference to a type the JSON lacks fails here.
-    root = pb().Root.fromJSON(typeof json === 'string' ? (JSON.parse(json) as protobuf.INamespace) : json);
+    root = P.Root.fromJSON(typeof json === 'string' ? (JSON.parse(json) as protobuf.INamespace) : json);
   } catch (err) {
     throw new Error(`cannot load the JSON descriptor: ${errorMessage(err)}`, { cause: err });
   }
-  return definitionsOf(root, options);
+  tracePhase('protoFromJson: types built and resolved');
+  const definitions = definitionsOf(root, options);
+  tracePhase('protoFromJson: definitions built');
+  return definitions;
 }
 
 /** protobufjs is loaded on first use: a plugin that never loads .proto files does not pay its import. */
