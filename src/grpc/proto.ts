@@ -10,6 +10,7 @@ import { attachFileDescriptors, descriptorFiles, type FileNaming } from './descr
 import { loadProtobufjs } from './protobufjs-loader.js';
 import { tracePhase } from './startup-trace.js';
 import { DEFAULT_CONVERSION, deserializerOf, serializerOf } from './proto-codec.js';
+import { generateCodecsOnFirstCall } from './lazy-codecs.js';
 
 export interface LoadProtoOptions {
   /** Directories searched for imports, after the importing file's own directory. */
@@ -136,7 +137,10 @@ function definitionsOf(root: protobuf.Root, options: LoadProtoOptions, naming: F
         // Serialized FileDescriptorProtos for server reflection, built on first read.
         attachFileDescriptors(out[name], () => files.forService(child));
       }
-      else if (child instanceof pb().Type) out[name] = child;
+      else if (child instanceof pb().Type) {
+        out[name] = child;
+        generateCodecsOnFirstCall(child, pb());
+      }
       else if (child instanceof pb().Enum) out[name] = child;
       if (child instanceof pb().Namespace || child instanceof pb().Type) visit(child);
     }
