@@ -6,7 +6,7 @@
 // (TF_LOG=trace, GO_PLUGIN_TS_TRACE=1): how many times Terraform launched it and the median launch's
 // timeline. Ratios are TS / Go from the same run; the machine is shared, so absolute times are noisy.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,25 +75,44 @@ function config(root, count) {
   return `terraform {\n  required_providers {\n    localfile = { source = "${SOURCE}", version = "0.1.0" }\n  }\n}\nprovider "localfile" {\n  root = "${join(root, 'files')}"\n}\nresource "localfile_file" "f" {\n  count   = ${count}\n  path    = "f\${count.index}.txt"\n  content = "file \${count.index}"\n}\n`;
 }
 
+// GNU time reports the CPU of terraform and of the providers it waited for: a figure the other jobs on a
+// shared machine disturb far less than wall time.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const cpuSpent = { ms: 0 };
+
+/** Runs one terraform command; returns its wall time and adds its CPU (with its providers') to cpuSpent. */
 function timed(terraform, root, args, extraEnv = {}) {
   const env = { ...process.env, TF_CLI_CONFIG_FILE: join(root, 'cli.tfrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0', ...extraEnv };
+  const cpuFile = join(root, 'cpu.txt');
+  const [command, prefix] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, terraform]] : [terraform, []];
   const started = performance.now();
-  const run = spawnSync(terraform, [...args, '-no-color'], { cwd: join(root, 'work'), env, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 << 20 });
+  const run = spawnSync(command, [...prefix, ...args, '-no-color'], { cwd: join(root, 'work'), env, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 << 20 });
   const ms = performance.now() - started;
   if (run.status !== 0) throw new Error(`terraform ${args.join(' ')} failed in ${root}:\n${run.stdout}\n${run.stderr}`);
+  if (GNU_TIME) cpuSpent.ms += readFileSync(cpuFile, 'utf8').trim().split(/\s+/).reduce((sum, s) => sum + Number(s) * 1000, 0);
   return ms;
 }
 
-/** One apply + destroy with TF_LOG=trace: the launches of each command. */
-function traced(terraform, root) {
+/** Wall ms of `measure()`, and the CPU ms it spent (terraform and providers) when GNU time is there. */
+function withCpu(measure) {
+  const before = cpuSpent.ms;
+  const ms = measure();
+  return { ms, cpuMs: cpuSpent.ms - before };
+}
+
+/** `times` apply + destroy with TF_LOG=trace: the launches of each command, and the median of each phase. */
+function traced(terraform, root, times) {
   const counts = {};
   const launches = [];
-  for (const command of ['apply', 'destroy']) {
-    const log = join(root, `${command}.log`);
-    timed(terraform, root, [command, '-auto-approve'], { TF_LOG: 'trace', TF_LOG_PATH: log, GO_PLUGIN_TS_TRACE: '1' });
-    const found = parseLaunches(readFileSync(log, 'utf8'));
-    counts[command] = found.length;
-    launches.push(...found);
+  for (let i = 0; i < times; i++) {
+    for (const command of ['apply', 'destroy']) {
+      const log = join(root, `${command}.log`);
+      rmSync(log, { force: true });
+      timed(terraform, root, [command, '-auto-approve'], { TF_LOG: 'trace', TF_LOG_PATH: log, GO_PLUGIN_TS_TRACE: '1' });
+      const found = parseLaunches(readFileSync(log, 'utf8'));
+      counts[command] = found.length;
+      launches.push(...found);
+    }
   }
   return { counts, phases: medianPhases(launches) };
 }
@@ -130,18 +149,20 @@ export async function run({ quick }) {
       writeFileSync(join(root, 'work', 'main.tf'), config(root, 1));
       timed(terraform, root, ['init']);
     }
-    const rounds = quick ? 1 : 5;
-    const one = interleaved(sides, rounds, (root) => timed(terraform, root, ['apply', '-auto-approve']) + timed(terraform, root, ['destroy', '-auto-approve']));
-    printLine(`one resource apply + destroy (median of ${rounds})`, Object.fromEntries(Object.entries(one).map(([n, xs]) => [n, median(xs)])));
-    printTimelines(Object.fromEntries(Object.entries(sides).map(([name, root]) => [name, traced(terraform, root)])));
+    const rounds = quick ? 1 : Number(process.env.BENCH_TERRAFORM_ROUNDS ?? 5);
+    const one = interleaved(sides, rounds, (root) => withCpu(() => timed(terraform, root, ['apply', '-auto-approve']) + timed(terraform, root, ['destroy', '-auto-approve'])));
+    printLine(`one resource apply + destroy, wall (median of ${rounds})`, Object.fromEntries(Object.entries(one).map(([n, xs]) => [n, median(xs.map((x) => x.ms))])));
+    if (GNU_TIME) printLine(`one resource apply + destroy, CPU of terraform and provider (median of ${rounds})`, Object.fromEntries(Object.entries(one).map(([n, xs]) => [n, median(xs.map((x) => x.cpuMs))])));
+    printTimelines(Object.fromEntries(Object.entries(sides).map(([name, root]) => [name, traced(terraform, root, quick ? 1 : 3)])));
     if (quick) return;
     for (const root of Object.values(sides)) writeFileSync(join(root, 'work', 'main.tf'), config(root, 300));
     const many = interleaved(sides, 2, (root) => {
-      const ms = timed(terraform, root, ['apply', '-auto-approve']);
+      const apply = withCpu(() => timed(terraform, root, ['apply', '-auto-approve']));
       timed(terraform, root, ['destroy', '-auto-approve']);
-      return ms;
+      return apply;
     });
-    printLine('300 resources apply (mean of 2)', Object.fromEntries(Object.entries(many).map(([n, xs]) => [n, mean(xs)])));
+    printLine('300 resources apply, wall (mean of 2)', Object.fromEntries(Object.entries(many).map(([n, xs]) => [n, mean(xs.map((x) => x.ms))])));
+    if (GNU_TIME) printLine('300 resources apply, CPU of terraform and provider (mean of 2)', Object.fromEntries(Object.entries(many).map(([n, xs]) => [n, mean(xs.map((x) => x.cpuMs))])));
   } finally {
     for (const root of Object.values(sides)) rmSync(root, { recursive: true, force: true });
   }
