@@ -94,6 +94,14 @@ describe('tfplugin definitions from the generated JSON (no parse at start-up)', 
     });
   }
 
+  it('protoFromJson takes loadProto\'s message options (longs, enums, defaults)', () => {
+    const json = '{"nested":{"p":{"nested":{"E":{"values":{"ZERO":0,"ONE":1}},"M":{"fields":{"n":{"type":"int64","id":1},"e":{"type":"E","id":2},"s":{"type":"string","id":3}}},"S":{"methods":{"Call":{"requestType":"M","responseType":"M"}}}}}}}';
+    const bytes = serviceOf(protoFromJson(json), 'p.S').Call!.requestSerialize({ n: 5n, e: 'ONE' });
+    assert.deepEqual(serviceOf(protoFromJson(json), 'p.S').Call!.requestDeserialize(Buffer.from(bytes)), { n: 5n, e: 'ONE', s: '' });
+    const custom = serviceOf(protoFromJson(JSON.parse(json), { longs: 'string', enums: 'number', defaults: false }), 'p.S');
+    assert.deepEqual(custom.Call!.requestDeserialize(Buffer.from(bytes)), { n: '5', e: 1 });
+  });
+
   it('protoFromJson says what is wrong with a descriptor it cannot load', () => {
     assert.throws(() => protoFromJson('{"nested":{"p":{"nested":{"M":{"fields":{"f":{"type":"Missing","id":1}}}}}}}'), /cannot load the JSON descriptor: .*Missing/);
     assert.throws(() => protoFromJson('{not json'), /cannot load the JSON descriptor/);
