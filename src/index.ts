@@ -35,7 +35,7 @@ export { createClient, type Client, type ClientOptions } from './grpc/client.js'
 export { createChannel, type Channel, type ChannelOptions } from './http2/channel.js';
 export { GrpcError, Status } from './grpc/status.js';
 export { Metadata, type MetadataInit, type MetadataValue } from './grpc/metadata.js';
-export { loadProto, parseProto, serviceOf, type LoadedProto, type LoadProtoOptions } from './grpc/proto.js';
+export { loadProto, parseProto, protoFromJson, serviceOf, type LoadedProto, type LoadProtoOptions } from './grpc/proto.js';
 export { FILE_DESCRIPTORS } from './grpc/descriptors.js';
 export {
   defineService,

@@ -10,6 +10,7 @@ import { attachFileDescriptors, descriptorFiles, type FileNaming } from './descr
 import { loadProtobufjs } from './protobufjs-loader.js';
 import { tracePhase } from './startup-trace.js';
 import { DEFAULT_CONVERSION, deserializerOf, serializerOf } from './proto-codec.js';
+import { generateCodecsOnFirstCall } from './lazy-codecs.js';
 
 export interface LoadProtoOptions {
   /** Directories searched for imports, after the importing file's own directory. */
@@ -59,6 +60,27 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): Load
     throw new Error(`cannot parse the .proto source: ${errorMessage(err)}`, { cause: err });
   }
   return definitionsOf(root, options);
+}
+
+/**
+ * Like loadProto for protobufjs's JSON form of the loaded files (`Root.toJSON()`, `pbjs -t json`): no
+ * parse at start-up. Field names are as the JSON has them (keepCase was decided when it was made);
+ * reflection names each file by its package (`pkg/name.proto`), google/protobuf types by their own files.
+ */
+export function protoFromJson(json: protobuf.INamespace | string, options: Omit<LoadProtoOptions, 'includeDirs' | 'keepCase'> = {}): LoadedProto {
+  const P = pb();
+  tracePhase('protoFromJson: protobufjs loaded');
+  let root: protobuf.Root;
+  try {
+    // fromJSON resolves every type, so a reference to a type the JSON lacks fails here.
+    root = P.Root.fromJSON(typeof json === 'string' ? (JSON.parse(json) as protobuf.INamespace) : json);
+  } catch (err) {
+    throw new Error(`cannot load the JSON descriptor: ${errorMessage(err)}`, { cause: err });
+  }
+  tracePhase('protoFromJson: types built and resolved');
+  const definitions = definitionsOf(root, options);
+  tracePhase('protoFromJson: definitions built');
+  return definitions;
 }
 
 /** protobufjs is loaded on first use: a plugin that never loads .proto files does not pay its import. */
@@ -115,7 +137,10 @@ function definitionsOf(root: protobuf.Root, options: LoadProtoOptions, naming: F
         // Serialized FileDescriptorProtos for server reflection, built on first read.
         attachFileDescriptors(out[name], () => files.forService(child));
       }
-      else if (child instanceof pb().Type) out[name] = child;
+      else if (child instanceof pb().Type) {
+        out[name] = child;
+        generateCodecsOnFirstCall(child, pb());
+      }
       else if (child instanceof pb().Enum) out[name] = child;
       if (child instanceof pb().Namespace || child instanceof pb().Type) visit(child);
     }

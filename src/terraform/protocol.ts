@@ -1,10 +1,11 @@
 // The tfplugin5 and tfplugin6 service definitions. The only place that knows where they come from:
-// proto/terraform/*.proto parsed at first use, from the package's files or, in a Node single
-// executable, from the assets the SEA configuration put in it (the executable has no files beside it).
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadProto, parseProto, serviceOf } from './core.js';
+// protobufjs's JSON form of proto/terraform/*.proto, generated into the package (tfplugin{5,6}-json.ts,
+// `npm run generate`) and loaded at first use without parsing the .proto; a bundle or single executable
+// carries it with the code, so nothing is read from disk.
+import { protoFromJson, serviceOf } from './core.js';
 import type { ServiceDefinition } from './core.js';
+import { TFPLUGIN5_JSON } from './tfplugin5-json.js';
+import { TFPLUGIN6_JSON } from './tfplugin6-json.js';
 
 export type ProtocolVersion = 5 | 6;
 
@@ -17,34 +18,8 @@ const cache = new Map<ProtocolVersion, ProviderService>();
 export function providerService(version: ProtocolVersion): ProviderService {
   let service = cache.get(version);
   if (!service) {
-    const embedded = seaAsset(`tfplugin${version}.proto`);
-    service = serviceOf(embedded === undefined ? loadProto(protoFile(version)) : parseProto(embedded), `tfplugin${version}.Provider`);
+    service = serviceOf(protoFromJson(version === 5 ? TFPLUGIN5_JSON : TFPLUGIN6_JSON), `tfplugin${version}.Provider`);
     cache.set(version, service);
   }
   return service;
-}
-
-/** proto/terraform/ from src/terraform/ (source) or dist/ (the built package). */
-export function protoFile(version: ProtocolVersion): string {
-  const name = `tfplugin${version}.proto`;
-  for (const relative of [`../../proto/terraform/${name}`, `../proto/terraform/${name}`]) {
-    const path = fileURLToPath(new URL(relative, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`cannot find proto/terraform/${name} next to the go-plugin-ts package; reinstall it`);
-}
-
-/**
- * The text of a Node single executable's asset (`"assets": { "tfplugin6.proto": ... }` in its SEA
- * configuration, https://nodejs.org/docs/latest-v20.x/api/single-executable-applications.html#assets),
- * or undefined outside one. getBuiltinModule keeps node:sea out of the import graph of other runtimes.
- */
-function seaAsset(name: string): string | undefined {
-  const sea = process.getBuiltinModule?.('node:sea') as typeof import('node:sea') | undefined;
-  if (!sea?.isSea()) return undefined;
-  try {
-    return sea.getAsset(name, 'utf8');
-  } catch {
-    return undefined; // not among its assets: look for the file as usual
-  }
 }

@@ -5,10 +5,16 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { protoFile, providerService } from '../../src/terraform/protocol.ts';
+import { providerService } from '../../src/terraform/protocol.ts';
+import { readFileSync } from 'node:fs';
+import { loadProto, protoFromJson, serviceOf, type ServiceDefinition } from '../../src/index.ts';
+import { fileDescriptorName, fileDescriptorsOf } from '../../src/grpc/descriptors.ts';
+import { protocolJsonModule, protocolJsonModulePath } from '../../build/generate-tfplugin.ts';
 import { goCommand } from './go-tools.ts';
 
+const protoFile = (version: 5 | 6) => fileURLToPath(new URL(`../../proto/terraform/tfplugin${version}.proto`, import.meta.url));
 const UPSTREAM = 'github.com/hashicorp/terraform-plugin-go@v0.31.0';
 
 /** The protocol's facts only: names, numbers, types, labels, nesting; no comments or options. */
@@ -57,5 +63,47 @@ describe('tfplugin protocol definitions', () => {
     }
     assert.equal(providerService(6).GetProviderSchema!.path, '/tfplugin6.Provider/GetProviderSchema');
     assert.equal(providerService(5).GetSchema!.path, '/tfplugin5.Provider/GetSchema');
+  });
+});
+
+describe('tfplugin definitions from the generated JSON (no parse at start-up)', () => {
+  for (const version of [5, 6] as const) {
+    it(`src/terraform/tfplugin${version}-json.ts is what proto/terraform/tfplugin${version}.proto parses to (else: npm run generate)`, () => {
+      assert.equal(readFileSync(protocolJsonModulePath(version), 'utf8'), protocolJsonModule(version));
+    });
+
+    it(`tfplugin${version}.Provider from the JSON equals the one loadProto parses: methods, reflection descriptors, bytes`, () => {
+      const fromJson = providerService(version);
+      const parsed = serviceOf(loadProto(protoFile(version)), `tfplugin${version}.Provider`);
+      const shapeOf = (s: ServiceDefinition) => Object.entries(s).map(([name, m]) => [name, m.path, m.requestStream, m.responseStream, m.originalName]);
+      assert.deepEqual(shapeOf(fromJson), shapeOf(parsed));
+      const files = (s: ServiceDefinition) => fileDescriptorsOf(s)!.map((bytes) => [fileDescriptorName(bytes), Buffer.from(bytes).toString('hex')]);
+      assert.deepEqual(files(fromJson).map(([name]) => name), [`tfplugin${version}.proto`, 'google/protobuf/timestamp.proto']);
+      assert.deepEqual(files(fromJson), files(parsed));
+      const method = version === 5 ? 'GetSchema' : 'GetProviderSchema';
+      const response = {
+        provider: { version: 1n, block: { attributes: [{ name: 'root', type: Buffer.from('"string"'), optional: true, descriptionKind: 'MARKDOWN' }] } },
+        resourceSchemas: { x_file: { version: 2n, block: { blockTypes: [{ typeName: 'rule', nesting: 'LIST', minItems: 1n, block: {} }] } } },
+        diagnostics: [{ severity: 'WARNING', summary: 's', attribute: { steps: [{ attributeName: 'a' }, { elementKeyInt: 3n }] } }],
+        serverCapabilities: { planDestroy: true },
+      };
+      const bytes = fromJson[method]!.responseSerialize(response);
+      assert.ok(bytes.length > 40);
+      assert.deepEqual(Buffer.from(bytes), Buffer.from(parsed[method]!.responseSerialize(response)));
+      assert.deepEqual(fromJson[method]!.responseDeserialize(Buffer.from(bytes)), parsed[method]!.responseDeserialize(Buffer.from(bytes)));
+    });
+  }
+
+  it('protoFromJson takes loadProto\'s message options (longs, enums, defaults)', () => {
+    const json = '{"nested":{"p":{"nested":{"E":{"values":{"ZERO":0,"ONE":1}},"M":{"fields":{"n":{"type":"int64","id":1},"e":{"type":"E","id":2},"s":{"type":"string","id":3}}},"S":{"methods":{"Call":{"requestType":"M","responseType":"M"}}}}}}}';
+    const bytes = serviceOf(protoFromJson(json), 'p.S').Call!.requestSerialize({ n: 5n, e: 'ONE' });
+    assert.deepEqual(serviceOf(protoFromJson(json), 'p.S').Call!.requestDeserialize(Buffer.from(bytes)), { n: 5n, e: 'ONE', s: '' });
+    const custom = serviceOf(protoFromJson(JSON.parse(json), { longs: 'string', enums: 'number', defaults: false }), 'p.S');
+    assert.deepEqual(custom.Call!.requestDeserialize(Buffer.from(bytes)), { n: '5', e: 1 });
+  });
+
+  it('protoFromJson says what is wrong with a descriptor it cannot load', () => {
+    assert.throws(() => protoFromJson('{"nested":{"p":{"nested":{"M":{"fields":{"f":{"type":"Missing","id":1}}}}}}}'), /cannot load the JSON descriptor: .*Missing/);
+    assert.throws(() => protoFromJson('{not json'), /cannot load the JSON descriptor/);
   });
 });

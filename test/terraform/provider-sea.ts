@@ -1,5 +1,5 @@
 // examples/terraform-provider as one Node single executable, by README "Writing a Terraform provider"
-// (the recipe of "Shipping a plugin", test/shipping/builds.ts, with the protocol files as SEA assets).
+// (the recipe of "Shipping a plugin", test/shipping/builds.ts; the protocol definitions are in the code).
 import { join } from 'node:path';
 import { buildSea, ROOT } from '../shipping/builds.ts';
 
@@ -7,8 +7,5 @@ export const PROVIDER_ENTRY = join(ROOT, 'examples', 'terraform-provider', 'prov
 
 /** Builds `terraform-provider-localfile` in `dir` and returns its path. */
 export function buildProviderSea(dir: string): string {
-  return buildSea(PROVIDER_ENTRY, dir, 'terraform-provider-localfile', {
-    'tfplugin5.proto': join(ROOT, 'proto', 'terraform', 'tfplugin5.proto'),
-    'tfplugin6.proto': join(ROOT, 'proto', 'terraform', 'tfplugin6.proto'),
-  });
+  return buildSea(PROVIDER_ENTRY, dir, 'terraform-provider-localfile');
 }

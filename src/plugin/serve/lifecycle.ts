@@ -14,8 +14,8 @@ export interface LifecycleOptions {
   exitProcess: boolean;
   onShutdown?: (reason: string) => void | Promise<void>;
   shutdownHookTimeoutMs?: number;
-  /** Ends the broker, the server, the muxer and the listener, in that order. */
-  release(): Promise<void>;
+  /** Ends the broker, the server (calls in flight get `graceMs`, default its own), the muxer and the listener, in that order. */
+  release(graceMs?: number): Promise<void>;
 }
 
 export interface Lifecycle {
@@ -23,8 +23,8 @@ export interface Lifecycle {
   readonly signal: AbortSignal;
   /** Settles when serving has stopped. */
   readonly closed: Promise<void>;
-  /** Stops once; with an exit code (and `exitProcess`) the process then exits. */
-  stop(reason: string, exitCode: number | undefined): Promise<void>;
+  /** Stops once; with an exit code (and `exitProcess`) the process then exits. `graceMs` bounds the calls in flight. */
+  stop(reason: string, exitCode: number | undefined, graceMs?: number): Promise<void>;
   /** SIGTERM, Ctrl-C (in debug mode only) and the host's exit stop the plugin. */
   watchProcess(debug: boolean): void;
   /** Runs `cleanup` (the socket file) if the process exits while serving. */
@@ -45,11 +45,11 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const onSigterm = () => void stop('SIGTERM', 0);
   const onExit = () => exitCleanup?.();
 
-  function stop(reason: string, exitCode: number | undefined): Promise<void> {
+  function stop(reason: string, exitCode: number | undefined, graceMs?: number): Promise<void> {
     stopping ??= (async () => {
       options.logger.debug('plugin stopping', { reason });
       lifetime.abort();
-      await options.release();
+      await options.release(graceMs);
       if (parentWatch) clearInterval(parentWatch);
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);

@@ -96,9 +96,9 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
     exitProcess: options.exitProcess ?? true,
     onShutdown: options.onShutdown,
     shutdownHookTimeoutMs: options.shutdownHookTimeoutMs,
-    async release() {
+    async release(graceMs = SHUTDOWN_GRACE_MS) {
       await broker.close().catch(() => {});
-      await server.close(SHUTDOWN_GRACE_MS).catch(() => {});
+      await server.close(graceMs).catch(() => {});
       await muxer?.close().catch(() => {});
       listener?.cleanup();
     },
@@ -107,7 +107,9 @@ export function preparePlugin(options: PluginOptions, internals: { stdio?: Stdio
   addHealthService(server, lifecycle.signal);
   addBrokerService(server, broker, outbox, lifecycle.signal);
   addStdioService(server, stdio, lifecycle.signal);
-  addControllerService(server, () => void lifecycle.stop('shutdown requested by the host', 0));
+  // No grace: the host calls Shutdown when it is done with the plugin and waits for the exit, and a Go
+  // plugin stops its server hard there too (grpc_controller.go, https://github.com/hashicorp/go-plugin/blob/155dcddc94873a285e14b7fa24b2f6ab6139668e/grpc_controller.go).
+  addControllerService(server, () => void lifecycle.stop('shutdown requested by the host', 0, 0));
 
   let started = false;
   async function start(version: number, mode: StartMode = {}): Promise<PluginServer> {
