@@ -51,6 +51,16 @@ export const DEFAULT_CLIENT_SETTINGS: Readonly<http2.Settings> = Object.freeze({
   enablePush: false,
 });
 
+/**
+ * The window this client grants the server on a unix socket, per stream and for the connection: less than
+ * the socket buffers hold (Linux: 208 KiB by default). Node stops reading a session's socket while a write
+ * to it is pending, so two Node peers that each have more in flight than the buffers hold stop reading at
+ * once, and a bidi stream moving large messages both ways stalls for good
+ * (docs/node-http2.md#both-peers-writing). Within this window the server's writes to us never wait on the
+ * socket, so it keeps reading what we send.
+ */
+export const UNIX_CLIENT_WINDOW_BYTES = 128 * 1024;
+
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 
 /** Where the channel's one session is: none yet, connecting (until the server's SETTINGS), ready, or closed for good. */
@@ -69,6 +79,8 @@ interface ChannelState {
   readonly scheme: 'http' | 'https';
   readonly options: ChannelOptions;
   readonly settings: http2.Settings;
+  /** The connection-level window granted to the server (setLocalWindowSize once connected). */
+  readonly connectionWindow: number;
   readonly connectTimeoutMs: number;
   /** Calls open on each session: a session is ref'd while it has one. */
   readonly openStreams: WeakMap<ClientHttp2Session, number>;
@@ -78,13 +90,15 @@ interface ChannelState {
 export function createChannel(target: string | Address, options: ChannelOptions = {}): Channel {
   const address = typeof target === 'string' ? parseAddress(target) : target;
   const normalised = formatAddress(address);
+  const unix = address.kind === 'unix';
   const ch: ChannelState = {
     address,
     target: normalised,
-    authority: address.kind === 'unix' ? 'localhost' : normalised,
+    authority: unix ? 'localhost' : normalised,
     scheme: options.tls ? 'https' : 'http',
     options,
-    settings: { ...DEFAULT_CLIENT_SETTINGS, ...options.settings },
+    settings: { ...DEFAULT_CLIENT_SETTINGS, ...(unix ? { initialWindowSize: UNIX_CLIENT_WINDOW_BYTES } : {}), ...options.settings },
+    connectionWindow: unix ? UNIX_CLIENT_WINDOW_BYTES : CONNECTION_WINDOW_BYTES,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     openStreams: new WeakMap(),
     current: { t: 'idle' },
@@ -182,7 +196,7 @@ function whenSettingsArrive(ch: ChannelState, session: ClientHttp2Session, socke
       clearTimeout(timer);
       session.off('error', fail);
       try {
-        session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+        session.setLocalWindowSize(ch.connectionWindow);
       } catch {
         // A session closing already; the call on it will report that.
       }
