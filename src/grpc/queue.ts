@@ -22,100 +22,127 @@ export interface QueueHooks {
 }
 
 export function createQueue<T>(hooks: QueueHooks = {}): MessageQueue<T> {
-  const highWater = hooks.highWater ?? 16;
-  const items: T[] = [];
-  let head = 0;
-  let done = false;
-  let error: { err: unknown } | undefined;
-  let full = false;
-  let waiter: { resolve(r: IteratorResult<T>): void; reject(e: unknown): void } | undefined;
-  let iterating = false;
+  return new Queue<T>(hooks);
+}
 
-  const size = () => items.length - head;
+/** The consumer's pending next(), while the queue is empty. */
+interface Waiter<T> {
+  resolve(r: IteratorResult<T>): void;
+  reject(e: unknown): void;
+}
 
-  function take(): T {
-    const v = items[head]!;
-    items[head++] = undefined as T;
-    if (head > 1024 && head * 2 > items.length) {
-      items.splice(0, head);
-      head = 0;
+/** The queue is its own (single) iterator: one object per stream, no closures. */
+class Queue<T> implements MessageQueue<T>, AsyncIterator<T> {
+  readonly #hooks: QueueHooks;
+  readonly #highWater: number;
+  readonly #items: T[] = [];
+  /** Index of the oldest value in #items: taking one does not shift the array. */
+  #head = 0;
+  #done = false;
+  #error: { err: unknown } | undefined;
+  #full = false;
+  #waiter: Waiter<T> | undefined;
+  #iterating = false;
+
+  constructor(hooks: QueueHooks) {
+    this.#hooks = hooks;
+    this.#highWater = hooks.highWater ?? 16;
+  }
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  get ended(): boolean {
+    return this.#done || this.#error !== undefined;
+  }
+
+  // --- producer
+
+  push(value: T): void {
+    if (this.#done || this.#error) return;
+    this.#items.push(value);
+    if (!this.#full && this.length >= this.#highWater) {
+      this.#full = true;
+      this.#hooks.onFull?.();
     }
-    if (full && size() < highWater) {
-      full = false;
-      hooks.onDrain?.();
+    this.#settle();
+  }
+
+  end(): void {
+    if (this.#done || this.#error) return;
+    this.#done = true;
+    this.#settle();
+  }
+
+  fail(err: unknown, discard = false): void {
+    if (this.#error || this.#done) return;
+    this.#error = { err };
+    if (discard) this.#clear();
+    this.#settle();
+  }
+
+  // --- consumer
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.#iterating) throw new TypeError('this message stream can be iterated only once');
+    this.#iterating = true;
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.length > 0) return Promise.resolve({ value: this.#take(), done: false });
+    if (this.#error) return Promise.reject(this.#error.err);
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    if (!this.#done && !this.#error) {
+      this.#done = true;
+      this.#clear();
+      this.#hooks.onCancel?.();
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  // --- internals
+
+  #take(): T {
+    const items = this.#items;
+    const v = items[this.#head]!;
+    items[this.#head++] = undefined as T;
+    if (this.#head > 1024 && this.#head * 2 > items.length) {
+      items.splice(0, this.#head);
+      this.#head = 0;
+    }
+    if (this.#full && this.length < this.#highWater) {
+      this.#full = false;
+      this.#hooks.onDrain?.();
     }
     return v;
   }
 
-  function settle(): void {
-    if (!waiter) return;
-    const w = waiter;
-    if (size() > 0) {
-      waiter = undefined;
-      w.resolve({ value: take(), done: false });
-    } else if (error) {
-      waiter = undefined;
-      w.reject(error.err);
-    } else if (done) {
-      waiter = undefined;
+  /** Hands the waiting consumer what it can have now: a value, the error, or the end. */
+  #settle(): void {
+    const w = this.#waiter;
+    if (!w) return;
+    if (this.length > 0) {
+      this.#waiter = undefined;
+      w.resolve({ value: this.#take(), done: false });
+    } else if (this.#error) {
+      this.#waiter = undefined;
+      w.reject(this.#error.err);
+    } else if (this.#done) {
+      this.#waiter = undefined;
       w.resolve({ value: undefined, done: true });
     }
   }
 
-  const iterator: AsyncIterator<T> = {
-    next() {
-      if (size() > 0) return Promise.resolve({ value: take(), done: false });
-      if (error) return Promise.reject(error.err);
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve, reject) => {
-        waiter = { resolve, reject };
-      });
-    },
-    return() {
-      if (!done && !error) {
-        done = true;
-        items.length = 0;
-        head = 0;
-        hooks.onCancel?.();
-      }
-      return Promise.resolve({ value: undefined, done: true });
-    },
-  };
-
-  return {
-    push(value) {
-      if (done || error) return;
-      items.push(value);
-      if (!full && size() >= highWater) {
-        full = true;
-        hooks.onFull?.();
-      }
-      settle();
-    },
-    end() {
-      if (done || error) return;
-      done = true;
-      settle();
-    },
-    fail(err, discard = false) {
-      if (error || done) return;
-      error = { err };
-      if (discard) {
-        items.length = 0;
-        head = 0;
-      }
-      settle();
-    },
-    get length() {
-      return size();
-    },
-    get ended() {
-      return done || error !== undefined;
-    },
-    [Symbol.asyncIterator]() {
-      if (iterating) throw new TypeError('this message stream can be iterated only once');
-      iterating = true;
-      return iterator;
-    },
-  };
+  #clear(): void {
+    this.#items.length = 0;
+    this.#head = 0;
+  }
 }

@@ -51,134 +51,188 @@ export const DEFAULT_CLIENT_SETTINGS: Readonly<http2.Settings> = Object.freeze({
   enablePush: false,
 });
 
+/**
+ * The window this client grants the server on a unix socket, per stream and for the connection: less than
+ * the socket buffers hold (Linux: 208 KiB by default). Node stops reading a session's socket while a write
+ * to it is pending, so two Node peers that each have more in flight than the buffers hold stop reading at
+ * once, and a bidi stream moving large messages both ways stalls for good
+ * (docs/node-http2.md#both-peers-writing). Within this window the server's writes to us never wait on the
+ * socket, so it keeps reading what we send.
+ */
+export const UNIX_CLIENT_WINDOW_BYTES = 128 * 1024;
+
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 
-type State =
+/** Where the channel's one session is: none yet, connecting (until the server's SETTINGS), ready, or closed for good. */
+type SessionState =
   | { t: 'idle' }
   | { t: 'connecting'; session: ClientHttp2Session; ready: Promise<ClientHttp2Session> }
   | { t: 'ready'; session: ClientHttp2Session; ready: Promise<ClientHttp2Session> }
   | { t: 'closed' };
 
+/** What a channel's functions share. */
+interface ChannelState {
+  readonly address: Address;
+  /** The target, normalised (for messages). */
+  readonly target: string;
+  readonly authority: string;
+  readonly scheme: 'http' | 'https';
+  readonly options: ChannelOptions;
+  readonly settings: http2.Settings;
+  /** The connection-level window granted to the server (setLocalWindowSize once connected). */
+  readonly connectionWindow: number;
+  readonly connectTimeoutMs: number;
+  /** Calls open on each session: a session is ref'd while it has one. */
+  readonly openStreams: WeakMap<ClientHttp2Session, number>;
+  current: SessionState;
+}
+
 export function createChannel(target: string | Address, options: ChannelOptions = {}): Channel {
   const address = typeof target === 'string' ? parseAddress(target) : target;
   const normalised = formatAddress(address);
-  const authority = address.kind === 'unix' ? 'localhost' : normalised;
-  const scheme = options.tls ? 'https' : 'http';
-  const settings = { ...DEFAULT_CLIENT_SETTINGS, ...options.settings };
-  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const openStreams = new WeakMap<ClientHttp2Session, number>();
-  let state: State = { t: 'idle' };
-
-  function forget(session: ClientHttp2Session): void {
-    if ((state.t === 'connecting' || state.t === 'ready') && state.session === session) state = { t: 'idle' };
-  }
-
-  function connect(): Promise<ClientHttp2Session> {
-    let socket: Duplex | undefined;
-    const session = http2.connect(`${scheme}://${authority}`, {
-      settings,
-      maxSessionMemory: SESSION_MEMORY_MB,
-      maxHeaderListPairs: MAX_HEADER_LIST_PAIRS,
-      createConnection: () => (socket = openSocket(address, authority, options.tls, options.createConnection)),
-    });
-    // Every session needs an 'error' listener, or a peer's reset crashes the process
-    // (docs/node-http2.md#missing-error-listeners).
-    session.on('error', () => forget(session));
-    session.on('goaway', () => forget(session));
-    session.on('close', () => forget(session));
-    const ready = new Promise<ClientHttp2Session>((resolve, reject) => {
-      let settled = false;
-      const fail = (err?: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        forget(session);
-        if (!session.destroyed) session.destroy();
-        reject(connectError(normalised, err));
-      };
-      const timer = setTimeout(() => fail(new Error(`connecting took longer than ${connectTimeoutMs} ms`)), connectTimeoutMs);
-      timer.unref();
-      session.once('error', fail);
-      session.once('close', () => fail());
-      // On Node 20 a session whose TLS peer refuses our certificate after a TLS 1.3 handshake is
-      // destroyed without 'error' or 'close'; the socket still reports it.
-      socket?.once('error', fail);
-      socket?.once('close', () =>
-        fail(new Error(`the connection closed before the server sent its HTTP/2 SETTINGS${options.tls ? ' (a refused TLS client certificate looks like this)' : ''}`)),
-      );
-      // Until the server's SETTINGS arrive Node assumes 100 concurrent streams and default windows (docs/node-http2.md#session-readiness).
-      session.once('remoteSettings', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        session.off('error', fail);
-        try {
-          session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
-        } catch {
-          // A session closing already; the call on it will report that.
-        }
-        if (state.t === 'connecting' && state.session === session) state = { t: 'ready', session, ready };
-        if (!openStreams.get(session)) session.unref();
-        resolve(session);
-      });
-    });
-    // Marks the rejection handled: callers see it through session().
-    ready.catch(() => {});
-    state = { t: 'connecting', session, ready };
-    return ready;
-  }
-
+  const unix = address.kind === 'unix';
+  const ch: ChannelState = {
+    address,
+    target: normalised,
+    authority: unix ? 'localhost' : normalised,
+    scheme: options.tls ? 'https' : 'http',
+    options,
+    settings: { ...DEFAULT_CLIENT_SETTINGS, ...(unix ? { initialWindowSize: UNIX_CLIENT_WINDOW_BYTES } : {}), ...options.settings },
+    connectionWindow: unix ? UNIX_CLIENT_WINDOW_BYTES : CONNECTION_WINDOW_BYTES,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    openStreams: new WeakMap(),
+    current: { t: 'idle' },
+  };
   return {
     target: normalised,
     address,
-    authority,
-    scheme,
+    authority: ch.authority,
+    scheme: ch.scheme,
     get closed() {
-      return state.t === 'closed';
+      return ch.current.t === 'closed';
     },
-    session() {
-      switch (state.t) {
-        case 'closed':
-          return Promise.reject(new Error(`the channel to ${normalised} is closed; create a new client or channel`));
-        case 'connecting':
-          return state.ready;
-        case 'ready':
-          if (!state.session.closed && !state.session.destroyed) return state.ready;
-          state = { t: 'idle' };
-          return connect();
-        case 'idle':
-          return connect();
-      }
-    },
-    track(stream) {
-      const session = stream.session as ClientHttp2Session | undefined;
-      if (!session) return;
-      const open = (openStreams.get(session) ?? 0) + 1;
-      openStreams.set(session, open);
-      if (open === 1 && !session.destroyed) session.ref();
-      stream.once('close', () => {
-        const left = (openStreams.get(session) ?? 1) - 1;
-        openStreams.set(session, left);
-        if (left === 0 && !session.destroyed) session.unref();
-      });
-    },
+    session: () => currentSession(ch),
+    track: (stream) => track(ch.openStreams, stream),
     retire(session) {
-      forget(session);
+      forget(ch, session);
       if (!session.closed && !session.destroyed) session.close();
     },
-    close() {
-      const current = state.t === 'connecting' || state.t === 'ready' ? state.session : undefined;
-      state = { t: 'closed' };
-      if (!current || current.destroyed) return Promise.resolve();
-      return new Promise((resolve) => {
-        current.once('close', () => resolve());
-        // An idle session is unref'd; without this the process could exit before 'close' is emitted,
-        // and `await client.close()` would never return (ESM: exit code 13; CommonJS: silently).
-        current.ref();
-        if (!current.closed) current.close();
-      });
-    },
+    close: () => closeChannel(ch),
   };
+}
+
+/** The session calls go on: the current one while it is usable, else a new connection. */
+function currentSession(ch: ChannelState): Promise<ClientHttp2Session> {
+  const current = ch.current;
+  switch (current.t) {
+    case 'closed':
+      return Promise.reject(new Error(`the channel to ${ch.target} is closed; create a new client or channel`));
+    case 'connecting':
+      return current.ready;
+    case 'ready':
+      if (!current.session.closed && !current.session.destroyed) return current.ready;
+      ch.current = { t: 'idle' };
+      return connect(ch);
+    case 'idle':
+      return connect(ch);
+  }
+}
+
+/** The session is going (GOAWAY, close, error, retired): the next call connects anew. */
+function forget(ch: ChannelState, session: ClientHttp2Session): void {
+  const current = ch.current;
+  if ((current.t === 'connecting' || current.t === 'ready') && current.session === session) ch.current = { t: 'idle' };
+}
+
+function connect(ch: ChannelState): Promise<ClientHttp2Session> {
+  let socket: Duplex | undefined;
+  const session = http2.connect(`${ch.scheme}://${ch.authority}`, {
+    settings: ch.settings,
+    maxSessionMemory: SESSION_MEMORY_MB,
+    maxHeaderListPairs: MAX_HEADER_LIST_PAIRS,
+    createConnection: () => (socket = openSocket(ch.address, ch.authority, ch.options.tls, ch.options.createConnection)),
+  });
+  // Every session needs an 'error' listener, or a peer's reset crashes the process
+  // (docs/node-http2.md#missing-error-listeners).
+  session.on('error', () => forget(ch, session));
+  session.on('goaway', () => forget(ch, session));
+  session.on('close', () => forget(ch, session));
+  const ready = whenSettingsArrive(ch, session, socket);
+  // Marks the rejection handled: callers see it through session().
+  ready.catch(() => {});
+  ch.current = { t: 'connecting', session, ready };
+  return ready;
+}
+
+/**
+ * Resolves with the session once the server's SETTINGS arrive: until then Node assumes 100 concurrent
+ * streams and default windows (docs/node-http2.md#session-readiness). Rejects, and destroys the session,
+ * when connecting fails or takes longer than the connect timeout.
+ */
+function whenSettingsArrive(ch: ChannelState, session: ClientHttp2Session, socket: Duplex | undefined): Promise<ClientHttp2Session> {
+  return new Promise<ClientHttp2Session>((resolve, reject) => {
+    let settled = false;
+    const fail = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      forget(ch, session);
+      if (!session.destroyed) session.destroy();
+      reject(connectError(ch.target, err));
+    };
+    const timer = setTimeout(() => fail(new Error(`connecting took longer than ${ch.connectTimeoutMs} ms`)), ch.connectTimeoutMs);
+    timer.unref();
+    session.once('error', fail);
+    session.once('close', () => fail());
+    // On Node 20 a session whose TLS peer refuses our certificate after a TLS 1.3 handshake is
+    // destroyed without 'error' or 'close'; the socket still reports it.
+    socket?.once('error', fail);
+    socket?.once('close', () =>
+      fail(new Error(`the connection closed before the server sent its HTTP/2 SETTINGS${ch.options.tls ? ' (a refused TLS client certificate looks like this)' : ''}`)),
+    );
+    session.once('remoteSettings', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      session.off('error', fail);
+      try {
+        session.setLocalWindowSize(ch.connectionWindow);
+      } catch {
+        // A session closing already; the call on it will report that.
+      }
+      const current = ch.current;
+      if (current.t === 'connecting' && current.session === session) ch.current = { t: 'ready', session, ready: current.ready };
+      if (!ch.openStreams.get(session)) session.unref();
+      resolve(session);
+    });
+  });
+}
+
+/** Keeps `stream`'s session ref'd until the stream closes; an idle session is unref'd. */
+function track(openStreams: WeakMap<ClientHttp2Session, number>, stream: ClientHttp2Stream): void {
+  const session = stream.session as ClientHttp2Session | undefined;
+  if (!session) return;
+  const open = (openStreams.get(session) ?? 0) + 1;
+  openStreams.set(session, open);
+  if (open === 1 && !session.destroyed) session.ref();
+  stream.once('close', () => {
+    const left = (openStreams.get(session) ?? 1) - 1;
+    openStreams.set(session, left);
+    if (left === 0 && !session.destroyed) session.unref();
+  });
+}
+
+function closeChannel(ch: ChannelState): Promise<void> {
+  const current = ch.current.t === 'connecting' || ch.current.t === 'ready' ? ch.current.session : undefined;
+  ch.current = { t: 'closed' };
+  if (!current || current.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    current.once('close', () => resolve());
+    // An idle session is unref'd; without this the process could exit before 'close' is emitted,
+    // and `await client.close()` would never return (ESM: exit code 13; CommonJS: silently).
+    current.ref();
+    if (!current.closed) current.close();
+  });
 }
 
 function openSocket(address: Address, authority: string, tlsOptions: TlsClientOptions | undefined, createConnection?: () => Duplex): Duplex {

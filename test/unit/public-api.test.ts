@@ -29,7 +29,7 @@ describe('public API', () => {
     const { PACKAGE_VERSION } = await import('../../src/version.js');
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     assert.equal(PACKAGE_VERSION, pkg.version);
-    assert.match(readFileSync(new URL('../../src/grpc/client.ts', import.meta.url), 'utf8'), /USER_AGENT = `grpc-node-goplugints\/\$\{PACKAGE_VERSION\} go-plugin-ts\/\$\{PACKAGE_VERSION\}`/);
+    assert.match(readFileSync(new URL('../../src/grpc/client-call.ts', import.meta.url), 'utf8'), /USER_AGENT = `grpc-node-goplugints\/\$\{PACKAGE_VERSION\} go-plugin-ts\/\$\{PACKAGE_VERSION\}`/);
   });
 
   it("README's protocol example parses a handshake line as written", async () => {
