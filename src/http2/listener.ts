@@ -148,6 +148,13 @@ function trackedServer(options: ListenOptions, tcp: boolean) {
   // raw socket, including TLS sockets that fail before a session exists (nodejs/node#35824).
   server.on('error', noop);
   server.on('sessionError', noop);
+  // The socket under each session, for the liveness check (docs/node-http2.md#a-sessions-socket-cannot-be-destroyed):
+  // the one seen just before the session, forgotten right after Node's own listener, so a runtime that makes
+  // sessions later gets none.
+  let arriving: Duplex | undefined;
+  const sessionSocketEvent = options.tls ? 'secureConnection' : 'connection';
+  server.prependListener(sessionSocketEvent, (socket: Duplex) => (arriving = socket));
+  server.on(sessionSocketEvent, () => (arriving = undefined));
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('error', noop);
@@ -165,7 +172,7 @@ function trackedServer(options: ListenOptions, tcp: boolean) {
     session.on('error', noop);
     session.on('close', () => sessions.delete(session));
     growConnectionWindow(session);
-    watchLiveness(session, handshakeTimeoutMs);
+    watchLiveness(session, arriving, handshakeTimeoutMs);
   });
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     stream.on('error', noop);
@@ -310,10 +317,10 @@ function closedEvent(session: ServerHttp2Session): Promise<void> {
  * reset): nghttp2 stops reading, and Node 20 emits nothing and keeps the socket open
  * (docs/node-http2.md#fatal-goaway-leaves-the-socket-open). A silent but healthy peer answers the PING and stays.
  */
-function watchLiveness(session: ServerHttp2Session, timeoutMs: number): void {
+function watchLiveness(session: ServerHttp2Session, socket: Duplex | undefined, timeoutMs: number): void {
   const drop = () => {
     session.destroy();
-    session.socket?.destroy();
+    socket?.destroy();
   };
   const preface = setTimeout(drop, timeoutMs);
   preface.unref();
