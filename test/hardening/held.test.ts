@@ -10,19 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { createClient, createServer, Status, type Server } from '../../src/index.js';
 import { encodeFrame, frameHeader } from '../../src/grpc/framing.js';
 import { CallsService } from '../grpc/helpers.js';
-import { delay, fdCount, MiB, statusKiB, until } from './helpers.js';
-
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-
-/** One HTTP/2 frame (RFC 9113 §4.1). */
-function h2Frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
+import { delay, fdCount, h2Frame, MiB, PREFACE, statusKiB, until } from './helpers.js';
 
 interface RawResult {
   status?: string;

@@ -53,3 +53,16 @@ export async function until(check: () => boolean, ms: number): Promise<boolean> 
   }
   return check();
 }
+
+/** The client connection preface (RFC 9113 §3.4). */
+export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/** One HTTP/2 frame (RFC 9113 §4.1), for peers that speak raw bytes. */
+export function h2Frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createChannel, createClient, createServer, generateCertificate, type Server } from '../../src/index.js';
 import { CallsService } from '../grpc/helpers.js';
-import { delay, fdCount, until } from './helpers.js';
+import { delay, fdCount, h2Frame, PREFACE, until } from './helpers.js';
 
 const TIMEOUT_MS = 400;
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
 
 function connectRaw(address: string): Promise<net.Socket> {
@@ -17,16 +16,6 @@ function connectRaw(address: string): Promise<net.Socket> {
     const socket = net.connect(port, host, () => resolve(socket));
     socket.on('error', reject);
   });
-}
-
-/** One HTTP/2 frame (RFC 9113 §4.1). */
-function h2Frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
 }
 
 const closedBy = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));

@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { createServer, generateCertificate, parseProto, serviceOf, type Server } from '../../src/index.js';
-import { delay } from './helpers.js';
+import { delay, h2Frame, PREFACE } from './helpers.js';
 
 const TIMEOUT_MS = 300;
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 const Flood = serviceOf(
   parseProto(`
@@ -22,16 +21,6 @@ const Flood = serviceOf(
   `),
   'unread.Flood',
 );
-
-/** One HTTP/2 frame (RFC 9113 §4.1). */
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
 
 /** HPACK literal header fields without indexing, new names (RFC 7541 §6.2.2); all short, so 7-bit lengths. */
 function headerBlock(fields: [string, string][]): Buffer {
@@ -93,10 +82,10 @@ for (const secure of [false, true]) describe(`a client that stops reading while 
       Buffer.concat([
         PREFACE,
         // SETTINGS_INITIAL_WINDOW_SIZE (4) at its maximum, and the connection window grown as far.
-        frame(4, 0, 0, Buffer.concat([Buffer.from([0, 4]), u32(0x7fffffff)])),
-        frame(8, 0, 0, u32(0x7fffffff - 65535)),
-        frame(1, 0x4, 1, request),
-        frame(0, 0x1, 1, Buffer.from([0, 0, 0, 0, 0])),
+        h2Frame(4, 0, 0, Buffer.concat([Buffer.from([0, 4]), u32(0x7fffffff)])),
+        h2Frame(8, 0, 0, u32(0x7fffffff - 65535)),
+        h2Frame(1, 0x4, 1, request),
+        h2Frame(0, 0x1, 1, Buffer.from([0, 0, 0, 0, 0])),
       ]),
     );
     // No 'data' listener and no read(): the socket takes its buffer's worth and stops reading, so the
